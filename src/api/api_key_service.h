@@ -1,0 +1,49 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/session.h"
+#include "storage/store.h"
+#include "util/error.h"
+#include "util/time.h"
+
+namespace evni::api {
+
+// A key as returned once at creation: the only moment the full secret exists outside the client.
+struct IssuedKey {
+    domain::ApiKey key;
+    std::string secret;  // the full bearer token
+};
+
+struct CreatedTenant {
+    domain::Tenant tenant;
+    IssuedKey admin_key;
+};
+
+inline constexpr int kDefaultKeyLifetimeDays = 365;
+
+// Tenants, API keys and authentication. Keys look like "evni_<12 hex prefix>_<43 char secret>";
+// only the SHA-256 of the whole key is stored, looked up by the public prefix.
+class ApiKeyService {
+public:
+    ApiKeyService(storage::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+    Result<CreatedTenant> CreateTenant(const std::string& name);
+    Result<IssuedKey> Create(const domain::Principal& who, const std::string& name, const std::string& description,
+                             int lifetime_days, std::optional<domain::Role> role);
+    Result<std::vector<domain::ApiKey>> List(const domain::Principal& who);
+    Result<void> Revoke(const domain::Principal& who, const std::string& key_id);
+    // Resolves a bearer token to its tenant and role. 401 for unknown, revoked or expired keys.
+    Result<domain::Principal> Authenticate(std::string_view token);
+
+private:
+    IssuedKey NewKey(const std::string& tenant_id, const std::string& name, const std::string& description,
+                     int lifetime_days, domain::Role role) const;
+
+    storage::Store& store_;
+    const Clock& clock_;
+};
+
+}  // namespace evni::api

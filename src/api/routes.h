@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/request.h"
+#include "domain/session.h"
+#include "util/error.h"
+#include "util/metrics.h"
+#include "util/time.h"
+
+namespace evni::storage {
+class Store;
+}
+
+namespace evni::api {
+
+class SessionService;
+class ApiKeyService;
+
+using Handler = std::function<Result<Response>(Request&)>;
+
+// One row of the route table: the single source for routing, limits, access control and docs.
+struct Route {
+    std::string method;
+    std::string pattern;  // e.g. "/v1/sessions/{session_id}"
+    std::optional<domain::Role> min_role;  // nullopt: public (no authentication)
+    std::size_t body_limit = 1 << 20;
+    std::string summary;
+    Handler handler;
+};
+
+// Everything the handlers need, built by the composition root.
+struct ApiContext {
+    storage::Store* store = nullptr;
+    const Clock* clock = nullptr;
+    Metrics* metrics = nullptr;
+    SessionService* sessions = nullptr;
+    ApiKeyService* api_keys = nullptr;
+};
+
+// The request pipeline above the transport: route match, authentication, role check, handler,
+// error mapping. Never throws.
+class Api {
+public:
+    explicit Api(ApiContext ctx);
+    ~Api();
+
+    // The route a request would take (for body limits before the body is read) or nullptr.
+    const Route* Match(const std::string& method, const std::string& path) const;
+    // Largest body any route accepts.
+    std::size_t MaxBodyLimit() const;
+    Response Handle(Request& request, const Route* route) const;
+    // Route pattern used as the metrics label ("unmatched" when no route matched).
+    static std::string RouteLabel(const Route* route);
+    const std::vector<Route>& Routes() const { return routes_; }
+
+    static Response ErrorResponse(const Error& error, const std::string& request_id);
+
+private:
+    bool PatternMatches(const Route& route, const std::string& path, std::map<std::string, std::string>* params) const;
+    Result<domain::Principal> Authenticate(const Request& request) const;
+
+    ApiContext ctx_;
+    std::vector<Route> routes_;
+};
+
+}  // namespace evni::api

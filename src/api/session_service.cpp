@@ -1,0 +1,329 @@
+#include "api/session_service.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace evni::api {
+namespace json = boost::json;
+using storage::SessionRecord;
+using storage::TxMode;
+
+namespace {
+
+constexpr domain::EpochMs kThirtyDaysMs = 30LL * 24 * 3600 * 1000;
+
+domain::MeterValues SortedByTime(domain::MeterValues values) {
+    std::stable_sort(values.begin(), values.end(),
+                     [](const domain::MeterValue& a, const domain::MeterValue& b) { return a.timestamp < b.timestamp; });
+    return values;
+}
+
+void ExtendTimeBounds(SessionRecord& r, const domain::MeterValues& values) {
+    for (const auto& v : values) {
+        if (!r.started_at || v.timestamp < *r.started_at) r.started_at = v.timestamp;
+        if (!r.ended_at || v.timestamp > *r.ended_at) r.ended_at = v.timestamp;
+    }
+}
+
+Error TooManyValues() {
+    return Error::Validation({{{std::string("body"), std::string("meterValues")},
+                               fmt::format("A session holds at most {} meter values", kMaxValuesPerSession),
+                               "too_long"}});
+}
+
+}  // namespace
+
+domain::ConnectorFacts ConnectorFactsFromMetadata(const std::optional<std::string>& metadata_json) {
+    domain::ConnectorFacts facts;
+    if (!metadata_json) return facts;
+    boost::system::error_code ec;
+    auto v = json::parse(*metadata_json, ec);
+    if (ec || !v.is_object()) return facts;
+    const auto& o = v.get_object();
+    if (auto* p = o.if_contains("maxPowerKw")) {
+        if (auto d = NumberOrNumericString(*p); d && *d > 0) facts.max_power_kw = *d;
+    }
+    if (auto* p = o.if_contains("currentType"); p && p->is_string()) {
+        std::string t(p->get_string());
+        for (auto& c : t) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (t == "AC" || t == "DC") facts.current_type = t;
+    }
+    if (auto* p = o.if_contains("phases")) {
+        if (auto d = NumberOrNumericString(*p); d && (*d == 1 || *d == 2 || *d == 3)) facts.phases = static_cast<int>(*d);
+    }
+    return facts;
+}
+
+analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r) const {
+    analysis::AnalysisOptions o;
+    o.connector = ConnectorFactsFromMetadata(r.metadata_json);
+    o.now_ms = clock_.NowMs();
+    return o;
+}
+
+void SessionService::ApplyFields(SessionRecord& r, const SessionChanges& c) const {
+    if (c.connector_id.present) r.connector_id = c.connector_id.value;
+    if (c.evse_id.present) r.evse_id = c.evse_id.value;
+    if (c.metadata_json.present) r.metadata_json = c.metadata_json.value;
+    if (c.stop_reason.present) r.stop_reason = c.stop_reason.value;
+    if (c.status && *c.status != domain::ClientStatus::kNone) r.client_status = *c.status;
+    r.updated_at = clock_.NowMs();
+}
+
+void SessionService::MarkFailed(SessionRecord& r, const std::string& why) {
+    r.analysis_failed = true;
+    r.message = "Analysis failed: " + why;
+    r.analysis_state.clear();
+    metrics_.CountAnalysis("failed");
+}
+
+void SessionService::StoreVerdict(storage::Transaction& tx, SessionRecord& r, const analysis::Verdict& verdict,
+                                  std::vector<std::uint8_t> state) {
+    r.analysis_state = std::move(state);
+    r.analysis_failed = false;
+    const auto now = clock_.NowMs();
+    if (!verdict.analyzed) {
+        r.message = verdict.message;
+        r.analyzed_at.reset();
+        r.is_anomaly.reset();
+        r.anomaly_score.reset();
+        r.anomaly_confidence.reset();
+        r.is_incident.reset();
+        r.is_recurring.reset();
+        r.anomaly_count = 0;
+        if (!r.anomalies.empty()) tx.Sessions().ReplaceAnomalies(r, {}, now);
+        r.anomalies.clear();
+        metrics_.CountAnalysis("skipped");
+        return;
+    }
+    r.message.reset();
+    r.analyzed_at = now;
+    r.analysis_version += 1;
+    r.anomaly_score = verdict.anomaly_score;
+    r.anomaly_confidence = verdict.anomaly_confidence;
+    r.is_anomaly = verdict.anomaly_score >= threshold_;
+    std::set<std::string> categories;
+    for (const auto& a : verdict.anomalies) categories.insert(a.category);
+    r.anomaly_count = static_cast<std::int64_t>(categories.size());
+    if (verdict.anomalies != r.anomalies) {
+        tx.Sessions().ReplaceAnomalies(r, verdict.anomalies, now);
+        r.anomalies = verdict.anomalies;
+    }
+    // Recurring: the same category on the same station and connector in >= 2 other sessions within
+    // the 30 days before this occurrence.
+    bool recurring = false;
+    double recurring_score = 0.0;
+    for (const auto& category : categories) {
+        domain::EpochMs at = r.started_at.value_or(now);
+        double best = 0.0;
+        for (const auto& a : verdict.anomalies) {
+            if (a.category == category) {
+                at = std::min(at, a.start_ms);
+                best = std::max(best, a.score);
+            }
+        }
+        if (tx.Sessions().CountOtherSessionsWithCategory(r, category, at - kThirtyDaysMs, at) >= 2) {
+            recurring = true;
+            recurring_score = std::max(recurring_score, best);
+        }
+    }
+    r.is_recurring = recurring;
+    // Incident: severe and sure, or recurring and at least moderately severe.
+    r.is_incident = (verdict.anomaly_score >= 0.8 && verdict.anomaly_confidence >= 0.8) ||
+                    (recurring && recurring_score >= 0.6);
+    metrics_.CountAnalysis(*r.is_anomaly ? "anomaly" : "normal");
+}
+
+void SessionService::AnalyzeFull(storage::Transaction& tx, SessionRecord& r, const domain::MeterValues* all_values) {
+    domain::MeterValues loaded;
+    if (!all_values) {
+        loaded = tx.Sessions().LoadValues(r);
+        all_values = &loaded;
+    }
+    try {
+        auto sorted = SortedByTime(*all_values);
+        analysis::IncrementalAnalyzer analyzer(OptionsFor(r));
+        analyzer.Append(sorted);
+        StoreVerdict(tx, r, analyzer.Current(), analyzer.Serialize());
+    } catch (const std::exception& e) {
+        MarkFailed(r, e.what());
+    }
+}
+
+void SessionService::AnalyzeAppended(storage::Transaction& tx, SessionRecord& r, const domain::MeterValues& added) {
+    if (!r.analysis_state.empty() && !r.analysis_failed) {
+        try {
+            auto analyzer = analysis::IncrementalAnalyzer::Deserialize(r.analysis_state, OptionsFor(r));
+            auto sorted = SortedByTime(added);
+            if (analyzer && analyzer->CanAppend(sorted)) {
+                analyzer->Append(sorted);
+                StoreVerdict(tx, r, analyzer->Current(), analyzer->Serialize());
+                return;
+            }
+        } catch (const std::exception& e) {
+            // Fall through to a full analysis, which reports a failure if it fails too.
+        }
+    }
+    AnalyzeFull(tx, r, nullptr);
+}
+
+Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, UpsertSession cmd) {
+    const auto& values = cmd.changes.meter_values;
+    if (values && static_cast<std::int64_t>(values->size()) > kMaxValuesPerSession) return Fail(TooManyValues());
+
+    // The common case is a new session: sort and analyse its values before taking the write lock.
+    std::optional<analysis::Verdict> pre_verdict;
+    std::vector<std::uint8_t> pre_state;
+    bool pre_failed = false;
+    std::string pre_error;
+    SessionRecord fresh;
+    fresh.metadata_json = cmd.changes.metadata_json.present ? cmd.changes.metadata_json.value : std::nullopt;
+    if (values && !values->empty()) {
+        try {
+            auto sorted = SortedByTime(*values);
+            analysis::IncrementalAnalyzer analyzer(OptionsFor(fresh));
+            analyzer.Append(sorted);
+            pre_verdict = analyzer.Current();
+            pre_state = analyzer.Serialize();
+        } catch (const std::exception& e) {
+            pre_failed = true;
+            pre_error = e.what();
+        }
+    }
+
+    auto tx = store_.Begin(TxMode::kWrite);
+    auto& sessions = tx->Sessions();
+    auto existing = sessions.Find(who.tenant_id, cmd.session_id);
+    SessionRecord r;
+    if (!existing) {
+        r.tenant_id = who.tenant_id;
+        r.session_id = cmd.session_id;
+        r.station_id = cmd.station_id;
+        r.created_at = clock_.NowMs();
+        ApplyFields(r, cmd.changes);
+        if (values) ExtendTimeBounds(r, *values);
+        r.value_count = values ? static_cast<std::int64_t>(values->size()) : 0;
+        sessions.Insert(r);
+        if (values && !values->empty()) {
+            sessions.AppendChunk(r, r.next_chunk++, *values);
+            if (pre_failed) {
+                MarkFailed(r, pre_error);
+            } else {
+                StoreVerdict(*tx, r, *pre_verdict, std::move(pre_state));
+            }
+        }
+        if (r.value_count == 0) r.message = "No meter values yet; inference runs once the session has at least 3";
+        sessions.Update(r);
+        sessions.RegisterStation(r, r.created_at);
+        tx->Commit();
+        return r;
+    }
+
+    r = std::move(*existing);
+    if (r.station_id != cmd.station_id) {
+        return Fail(Error::Conflict(fmt::format("Session {} already exists on charging station {}", r.session_id,
+                                                r.station_id)));
+    }
+    const bool facts_changed = cmd.changes.metadata_json.present && cmd.changes.metadata_json.value != r.metadata_json;
+    ApplyFields(r, cmd.changes);
+    domain::MeterValues added;
+    if (values && !values->empty()) {
+        // A retried POST must not double the readings: keep only values not stored already.
+        auto stored = sessions.LoadValues(r);
+        for (const auto& v : *values) {
+            if (std::find(stored.begin(), stored.end(), v) == stored.end() &&
+                std::find(added.begin(), added.end(), v) == added.end()) {
+                added.push_back(v);
+            }
+        }
+        if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
+        if (!added.empty()) {
+            sessions.AppendChunk(r, r.next_chunk++, added);
+            r.value_count += static_cast<std::int64_t>(added.size());
+            ExtendTimeBounds(r, added);
+            stored.insert(stored.end(), added.begin(), added.end());
+        }
+        if (!added.empty() || facts_changed) AnalyzeFull(*tx, r, &stored);
+    } else if (facts_changed && r.value_count > 0) {
+        AnalyzeFull(*tx, r, nullptr);
+    }
+    sessions.Update(r);
+    sessions.RegisterStation(r, r.updated_at);
+    tx->Commit();
+    return r;
+}
+
+Result<SessionRecord> SessionService::Replace(const domain::Principal& who, const std::string& session_id,
+                                              SessionChanges changes) {
+    const auto& values = *changes.meter_values;
+    if (static_cast<std::int64_t>(values.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
+    auto tx = store_.Begin(TxMode::kWrite);
+    auto& sessions = tx->Sessions();
+    auto existing = sessions.Find(who.tenant_id, session_id);
+    if (!existing) return Fail(Error::NotFound("Session not found"));
+    SessionRecord r = std::move(*existing);
+    ApplyFields(r, changes);
+    sessions.DeleteChunks(r);
+    r.next_chunk = 0;
+    sessions.AppendChunk(r, r.next_chunk++, values);
+    r.value_count = static_cast<std::int64_t>(values.size());
+    r.started_at.reset();
+    r.ended_at.reset();
+    ExtendTimeBounds(r, values);
+    AnalyzeFull(*tx, r, &values);
+    sessions.Update(r);
+    sessions.RegisterStation(r, r.updated_at);
+    tx->Commit();
+    return r;
+}
+
+Result<SessionRecord> SessionService::Append(const domain::Principal& who, const std::string& session_id,
+                                             SessionChanges changes) {
+    auto tx = store_.Begin(TxMode::kWrite);
+    auto& sessions = tx->Sessions();
+    auto existing = sessions.Find(who.tenant_id, session_id);
+    if (!existing) return Fail(Error::NotFound("Session not found"));
+    SessionRecord r = std::move(*existing);
+    const bool facts_changed = changes.metadata_json.present && changes.metadata_json.value != r.metadata_json;
+    ApplyFields(r, changes);
+    const bool has_values = changes.meter_values && !changes.meter_values->empty();
+    if (has_values) {
+        const auto& added = *changes.meter_values;
+        if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
+        sessions.AppendChunk(r, r.next_chunk++, added);
+        r.value_count += static_cast<std::int64_t>(added.size());
+        ExtendTimeBounds(r, added);
+        if (facts_changed) {
+            AnalyzeFull(*tx, r, nullptr);
+        } else {
+            AnalyzeAppended(*tx, r, added);
+        }
+    } else if (facts_changed && r.value_count > 0) {
+        AnalyzeFull(*tx, r, nullptr);
+    }
+    sessions.Update(r);
+    sessions.RegisterStation(r, r.updated_at);
+    tx->Commit();
+    return r;
+}
+
+Result<SessionDetail> SessionService::Get(const domain::Principal& who, const std::string& session_id) {
+    auto tx = store_.Begin(TxMode::kRead);
+    auto found = tx->Sessions().Find(who.tenant_id, session_id);
+    if (!found) return Fail(Error::NotFound("Session not found"));
+    SessionDetail d{std::move(*found), {}};
+    d.values = SortedByTime(tx->Sessions().LoadValues(d.record));
+    tx->Commit();
+    return d;
+}
+
+Result<storage::SessionPage> SessionService::List(const domain::Principal& who, const storage::SessionFilter& filter) {
+    auto tx = store_.Begin(TxMode::kRead);
+    auto page = tx->Sessions().List(who.tenant_id, filter);
+    tx->Commit();
+    return page;
+}
+
+}  // namespace evni::api

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/json_util.h"
+#include "domain/meter_value.h"
+#include "domain/session.h"
+#include "storage/store.h"
+#include "util/error.h"
+#include "util/metrics.h"
+#include "util/time.h"
+
+namespace evni::api {
+
+// Fields a client may send with a session write. Absent fields leave stored values unchanged.
+struct SessionChanges {
+    Field<std::string> connector_id;
+    Field<std::string> evse_id;
+    Field<std::string> metadata_json;  // serialised JSON object
+    std::optional<domain::ClientStatus> status;  // kNone: the client sent active/pending
+    Field<std::string> stop_reason;
+    std::optional<domain::MeterValues> meter_values;
+};
+
+struct UpsertSession {
+    std::string session_id;
+    std::string station_id;
+    SessionChanges changes;
+};
+
+struct SessionDetail {
+    storage::SessionRecord record;
+    domain::MeterValues values;  // sorted by timestamp (stable)
+};
+
+// Most meter values one session may hold; beyond it a write is refused with 422.
+inline constexpr std::int64_t kMaxValuesPerSession = 2'000'000;
+
+// Sessions use cases: upsert, replace, append, read, list. Every write is one transaction and runs
+// the analysis in it once the session holds at least 3 meter values.
+class SessionService {
+public:
+    SessionService(storage::Store& store, const Clock& clock, Metrics& metrics, double anomaly_threshold = 0.5)
+        : store_(store), clock_(clock), metrics_(metrics), threshold_(anomaly_threshold) {}
+
+    Result<storage::SessionRecord> Upsert(const domain::Principal& who, UpsertSession command);
+    Result<storage::SessionRecord> Replace(const domain::Principal& who, const std::string& session_id,
+                                           SessionChanges changes);
+    Result<storage::SessionRecord> Append(const domain::Principal& who, const std::string& session_id,
+                                          SessionChanges changes);
+    Result<SessionDetail> Get(const domain::Principal& who, const std::string& session_id);
+    Result<storage::SessionPage> List(const domain::Principal& who, const storage::SessionFilter& filter);
+
+private:
+    struct Prepared;
+    void ApplyFields(storage::SessionRecord& r, const SessionChanges& c) const;
+    void AnalyzeFull(storage::Transaction& tx, storage::SessionRecord& r, const domain::MeterValues* all_values);
+    void AnalyzeAppended(storage::Transaction& tx, storage::SessionRecord& r, const domain::MeterValues& added);
+    void StoreVerdict(storage::Transaction& tx, storage::SessionRecord& r, const analysis::Verdict& verdict,
+                      std::vector<std::uint8_t> state);
+    void MarkFailed(storage::SessionRecord& r, const std::string& why);
+    analysis::AnalysisOptions OptionsFor(const storage::SessionRecord& r) const;
+
+    storage::Store& store_;
+    const Clock& clock_;
+    Metrics& metrics_;
+    double threshold_;
+};
+
+// Connector facts (maxPowerKw, currentType, phases) from a session's metadata JSON object.
+domain::ConnectorFacts ConnectorFactsFromMetadata(const std::optional<std::string>& metadata_json);
+
+}  // namespace evni::api

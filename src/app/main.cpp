@@ -1,0 +1,140 @@
+// Composition root: parses the command line, builds every object and wires them together.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/api_key_service.h"
+#include "api/routes.h"
+#include "api/session_service.h"
+#include "config/config.h"
+#include "http/server.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+namespace {
+
+using namespace evni;
+
+constexpr const char* kVersion = "0.1.0";
+
+std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_node, Metrics* metrics) {
+    auto parsed = config::ParseDbUrl(url);
+    if (!parsed) throw std::runtime_error(parsed.error().detail);
+    if (parsed->kind == config::DbKind::kPostgres) {
+        throw std::runtime_error("PostgreSQL storage is not available in this build yet; use sqlite:///path/file.db");
+    }
+    storage::sqlite::SqliteOptions o;
+    o.path = parsed->target;
+    o.single_node_lock = single_node;
+    if (metrics) {
+        o.observer = [metrics](storage::TxMode mode, double seconds) {
+            metrics->ObserveTransaction(mode == storage::TxMode::kRead ? "read" : "write", seconds);
+        };
+    }
+    auto store = storage::sqlite::OpenSqliteStore(o);
+    store->Migrate();
+    return store;
+}
+
+int Serve(const config::ServeConfig& cfg) {
+    auto listen = config::ParseListen(cfg.listen);
+    if (!listen) throw std::runtime_error(listen.error().detail);
+    Metrics metrics;
+    SystemClock clock;
+    auto store = OpenStore(cfg.db, /*single_node=*/true, &metrics);
+    api::SessionService sessions(*store, clock, metrics);
+    api::ApiKeyService keys(*store, clock);
+    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys};
+    api::Api api(ctx);
+    http::ServerOptions so;
+    so.host = listen->host;
+    so.port = listen->port;
+    so.worker_threads = cfg.workers;
+    so.idle_timeout = std::chrono::seconds(cfg.idle_timeout_s);
+    http::Server server(so, api, metrics);
+    auto port = server.Listen();
+    spdlog::info("evni {} listening on {}:{} (database {})", kVersion, listen->host, port, cfg.db);
+    server.Run();
+    spdlog::info("evni stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (!evni::crypto::Init()) {
+        std::fprintf(stderr, "evni: cannot initialise libsodium\n");
+        return 1;
+    }
+    CLI::App app{"evni: EV Network Intelligence, anomaly verdicts for OCPP meter values"};
+    app.set_version_flag("--version", std::string("evni ") + kVersion);
+    app.require_subcommand(1);
+
+    config::ServeConfig serve_cfg;
+    auto* serve = app.add_subcommand("serve", "Serve the HTTP API");
+    serve->add_option("--listen", serve_cfg.listen, "HOST:PORT to listen on")->envname("EVNI_LISTEN")->capture_default_str();
+    serve->add_option("--db", serve_cfg.db, "Database URL (sqlite:///path/file.db)")->envname("EVNI_DB")->capture_default_str();
+    serve->add_option("--workers", serve_cfg.workers, "Request worker threads")
+        ->envname("EVNI_WORKERS")->check(CLI::Range(1, 256))->capture_default_str();
+    serve->add_option("--idle-timeout", serve_cfg.idle_timeout_s, "Seconds an idle keep-alive connection stays open")
+        ->envname("EVNI_IDLE_TIMEOUT")->check(CLI::Range(1, 3600))->capture_default_str();
+    serve->add_option("--log-level", serve_cfg.log_level, "trace, debug, info, warn, error")
+        ->envname("EVNI_LOG_LEVEL")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))->capture_default_str();
+
+    std::string db = "sqlite://./data/evni.db";
+    auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
+    migrate->add_option("--db", db, "Database URL")->envname("EVNI_DB")->capture_default_str();
+
+    auto* tenant = app.add_subcommand("tenant", "Manage tenants");
+    tenant->require_subcommand(1);
+    std::string tenant_name;
+    bool if_none = false;
+    auto* tenant_create = tenant->add_subcommand("create", "Create a tenant and print its first (admin) API key");
+    tenant_create->add_option("--name", tenant_name, "Tenant name")->required()->check([](const std::string& s) {
+        return s.empty() || s.size() > 200 ? std::string("name must have 1 to 200 characters") : std::string();
+    });
+    tenant_create->add_option("--db", db, "Database URL")->envname("EVNI_DB")->capture_default_str();
+    tenant_create->add_flag("--if-none", if_none, "Only create it when the database has no tenant yet");
+
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        if (serve->parsed()) {
+            evni::log::Init(serve_cfg.log_level);
+            int rc = Serve(serve_cfg);
+            spdlog::shutdown();
+            return rc;
+        }
+        evni::log::Init("warn");
+        if (migrate->parsed()) {
+            auto store = OpenStore(db, false, nullptr);
+            std::cout << "{\"status\":\"migrated\"}" << std::endl;
+            return 0;
+        }
+        if (tenant_create->parsed()) {
+            auto store = OpenStore(db, false, nullptr);
+            if (if_none) {
+                auto tx = store->Begin(evni::storage::TxMode::kRead);
+                if (tx->Tenants().Count() > 0) return 0;
+            }
+            evni::SystemClock clock;
+            evni::api::ApiKeyService keys(*store, clock);
+            auto created = keys.CreateTenant(tenant_name);
+            if (!created) throw std::runtime_error(created.error().detail);
+            boost::json::object o{{"tenantId", created->tenant.id}, {"apiKey", created->admin_key.secret}};
+            std::cout << boost::json::serialize(o) << std::endl;
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        spdlog::shutdown();
+        std::fprintf(stderr, "evni: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,243 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <list>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast.hpp>
+#include <boost/url.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "util/crypto.h"
+#include "util/log.h"
+
+namespace evni::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using tuple_awaitable = asio::experimental::as_tuple_t<asio::use_awaitable_t<>>;
+constexpr tuple_awaitable kTupleAwaitable{};
+
+namespace {
+
+constexpr std::size_t kMinBodyLimit = 64 * 1024;
+constexpr std::size_t kReadBufferReserve = 64 * 1024;
+
+// Accepts an incoming X-Request-Id when it is short and printable; otherwise makes one.
+std::string RequestIdFrom(std::string_view incoming) {
+    if (!incoming.empty() && incoming.size() <= 128) {
+        bool ok = true;
+        for (char c : incoming) ok &= (c > 0x20 && c < 0x7f && c != '"' && c != '\\');
+        if (ok) return std::string(incoming);
+    }
+    return crypto::RandomHex(12);
+}
+
+
+}  // namespace
+
+struct Server::Impl {
+    struct Connection {
+        tcp::socket* socket = nullptr;
+        bool idle = true;
+    };
+
+    Impl(ServerOptions o, const api::Api& a, Metrics& m)
+        : options(std::move(o)), api(a), metrics(m), io(1), workers(static_cast<std::size_t>(options.worker_threads)),
+          acceptor(io), signals(io, SIGTERM, SIGINT) {}
+
+    ServerOptions options;
+    const api::Api& api;
+    Metrics& metrics;
+    asio::io_context io;
+    asio::thread_pool workers;
+    tcp::acceptor acceptor;
+    asio::signal_set signals;
+    std::list<Connection> connections;  // touched on the I/O thread only
+    bool stopping = false;
+    std::unique_ptr<asio::steady_timer> shutdown_timer;
+
+    asio::awaitable<void> Accept() {
+        for (;;) {
+            auto [ec, socket] = co_await acceptor.async_accept(kTupleAwaitable);
+            if (ec) {
+                if (stopping || ec == asio::error::operation_aborted) co_return;
+                spdlog::warn("accept failed: {}", ec.message());
+                continue;
+            }
+            socket.set_option(tcp::no_delay(true), ec);
+            asio::co_spawn(io, Serve(std::move(socket)), asio::detached);
+        }
+    }
+
+    void BeginShutdown() {
+        if (stopping) return;
+        stopping = true;
+        spdlog::info("shutting down: no new connections, finishing in-flight requests");
+        boost::system::error_code ec;
+        acceptor.close(ec);
+        signals.cancel(ec);
+        for (auto& c : connections) {
+            if (c.idle) c.socket->cancel(ec);
+        }
+        shutdown_timer = std::make_unique<asio::steady_timer>(io, options.shutdown_grace);
+        shutdown_timer->async_wait([this](boost::system::error_code) {
+            if (!connections.empty()) spdlog::warn("shutdown grace period over; closing {} connections", connections.size());
+            io.stop();
+        });
+        MaybeFinish();
+    }
+
+    void MaybeFinish() {
+        if (stopping && connections.empty()) {
+            if (shutdown_timer) shutdown_timer->cancel();
+            io.stop();
+        }
+    }
+
+    api::Request ToApiRequest(const bhttp::request<bhttp::string_body>& msg, bool& bad_target) {
+        api::Request req;
+        req.method = std::string(msg.method_string());
+        auto parsed = boost::urls::parse_origin_form(msg.target());
+        if (!parsed) {
+            bad_target = true;
+            req.path = std::string(msg.target());
+        } else {
+            req.path = std::string(parsed->path());
+            for (auto p : parsed->params()) req.query.emplace_back(std::string(p.key), std::string(p.value));
+        }
+        if (auto it = msg.find(bhttp::field::authorization); it != msg.end()) req.authorization = std::string(it->value());
+        std::string_view incoming;
+        if (auto it = msg.find("X-Request-Id"); it != msg.end()) incoming = it->value();
+        req.request_id = RequestIdFrom(incoming);
+        return req;
+    }
+
+    asio::awaitable<void> Write(beast::tcp_stream& stream, const api::Response& r, unsigned version, bool keep_alive,
+                                const std::string& request_id, bool& ok) {
+        bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+        res.set(bhttp::field::server, "evni");
+        res.set(bhttp::field::content_type, r.content_type);
+        res.set("X-Request-Id", request_id);
+        for (const auto& [k, v] : r.headers) res.set(k, v);
+        res.keep_alive(keep_alive);
+        res.body() = r.body;
+        res.prepare_payload();
+        auto [ec, n] = co_await bhttp::async_write(stream, res, kTupleAwaitable);
+        (void)n;
+        ok = !ec;
+    }
+
+    void AccessLog(const api::Request& req, const std::string& route, int status, double seconds, std::size_t in_bytes,
+                   std::size_t out_bytes, const std::string& remote) {
+        log::JsonLine(fmt::format(
+            R"({{"ts":"{}","level":"info","msg":"request","requestId":"{}","method":"{}","path":"{}","route":"{}","status":{},"durationMs":{:.3f},"bytesIn":{},"bytesOut":{},"remote":"{}","tenantId":"{}"}})",
+            FormatIsoDateTime(SystemClock().NowMs()), log::JsonEscape(req.request_id), log::JsonEscape(req.method),
+            log::JsonEscape(req.path), log::JsonEscape(route), status, seconds * 1000.0, in_bytes, out_bytes,
+            log::JsonEscape(remote), req.principal ? log::JsonEscape(req.principal->tenant_id) : std::string()));
+    }
+
+    asio::awaitable<void> Serve(tcp::socket socket) {
+        std::string remote;
+        {
+            boost::system::error_code ec;
+            auto ep = socket.remote_endpoint(ec);
+            if (!ec) remote = ep.address().to_string();
+        }
+        beast::tcp_stream stream(std::move(socket));
+        connections.push_back({&stream.socket(), true});
+        auto self = std::prev(connections.end());
+        beast::flat_buffer buffer;
+        buffer.reserve(kReadBufferReserve);
+        for (;;) {
+            if (stopping) break;
+            self->idle = true;
+            bhttp::request_parser<bhttp::string_body> parser;
+            parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+            stream.expires_after(options.idle_timeout);
+            auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTupleAwaitable);
+            (void)hn;
+            if (hec) break;  // closed, timed out, or garbage before a header: nothing to answer
+            self->idle = false;
+            const auto started = std::chrono::steady_clock::now();
+            bool bad_target = false;
+            std::string method(parser.get().method_string());
+            auto target = boost::urls::parse_origin_form(parser.get().target());
+            std::string path = target ? std::string(target->path()) : std::string();
+            const api::Route* route = target ? api.Match(method, path) : nullptr;
+            std::size_t limit = std::max(kMinBodyLimit, route ? route->body_limit : 0);
+            parser.body_limit(limit);
+            stream.expires_after(options.idle_timeout);
+            auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
+            (void)bn;
+            auto& msg = parser.get();
+            api::Request req = ToApiRequest(msg, bad_target);
+            api::Response res;
+            bool close_after = false;
+            if (bec == bhttp::error::body_limit) {
+                res = api::Api::ErrorResponse(
+                    {ErrorCode::kPayloadTooLarge, fmt::format("Request body too large: at most {} bytes", limit), {}},
+                    req.request_id);
+                close_after = true;
+            } else if (bec) {
+                break;
+            } else if (bad_target) {
+                res = api::Api::ErrorResponse({ErrorCode::kBadRequest, "Malformed request target", {}}, req.request_id);
+            } else {
+                req.body = std::move(msg.body());
+                // Handlers block on the database: run them on the worker pool, then come back here.
+                res = co_await asio::co_spawn(
+                    workers, [this, &req, route]() -> asio::awaitable<api::Response> { co_return api.Handle(req, route); },
+                    asio::use_awaitable);
+            }
+            const bool keep_alive = msg.keep_alive() && !close_after && !stopping;
+            bool ok = true;
+            co_await Write(stream, res, msg.version(), keep_alive, req.request_id, ok);
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            const std::string label = api::Api::RouteLabel(route);
+            metrics.ObserveRequest(method, label, res.status, seconds);
+            AccessLog(req, label, res.status, seconds, req.body.size(), res.body.size(), remote);
+            if (!ok || !keep_alive) break;
+        }
+        boost::system::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.socket().close(ec);
+        connections.erase(self);
+        MaybeFinish();
+    }
+};
+
+Server::Server(ServerOptions options, const api::Api& api, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), api, metrics)) {}
+
+Server::~Server() {
+    impl_->workers.join();
+}
+
+std::uint16_t Server::Listen() {
+    auto& a = impl_->acceptor;
+    tcp::endpoint ep(asio::ip::make_address(impl_->options.host), impl_->options.port);
+    a.open(ep.protocol());
+    a.set_option(asio::socket_base::reuse_address(true));
+    a.bind(ep);
+    a.listen(asio::socket_base::max_listen_connections);
+    return a.local_endpoint().port();
+}
+
+void Server::Run() {
+    impl_->signals.async_wait([this](boost::system::error_code ec, int) {
+        if (!ec) impl_->BeginShutdown();
+    });
+    asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+    impl_->io.run();
+    impl_->workers.join();
+}
+
+void Server::Stop() {
+    asio::post(impl_->io, [this] { impl_->BeginShutdown(); });
+}
+
+}  // namespace evni::http

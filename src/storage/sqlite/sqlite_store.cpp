@@ -1,0 +1,582 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "storage/meter_codec.h"
+#include "storage/migrations.h"
+#include "storage/sqlite/sqlite_db.h"
+
+namespace evni::storage::sqlite {
+namespace {
+
+using domain::EpochMs;
+
+std::optional<std::int64_t> OptBool(const std::optional<bool>& b) {
+    if (!b) return std::nullopt;
+    return *b ? 1 : 0;
+}
+std::optional<bool> ToOptBool(const std::optional<std::int64_t>& v) {
+    if (!v) return std::nullopt;
+    return *v != 0;
+}
+
+std::string_view ClientStatusText(domain::ClientStatus s) {
+    switch (s) {
+        case domain::ClientStatus::kCompleted: return "completed";
+        case domain::ClientStatus::kInvalid: return "invalid";
+        case domain::ClientStatus::kNone: break;
+    }
+    return "";
+}
+domain::ClientStatus ParseClientStatus(const std::optional<std::string>& s) {
+    if (s == "completed") return domain::ClientStatus::kCompleted;
+    if (s == "invalid") return domain::ClientStatus::kInvalid;
+    return domain::ClientStatus::kNone;
+}
+
+class SqliteTenants final : public TenantRepository {
+public:
+    explicit SqliteTenants(Connection& c) : c_(c) {}
+    void Insert(const domain::Tenant& t) override {
+        c_.Prepare("INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)")
+            .Bind(1, t.id)
+            .Bind(2, t.name)
+            .Bind(3, t.created_at)
+            .Run();
+    }
+    std::optional<domain::Tenant> Find(const std::string& id) override {
+        auto s = c_.Prepare("SELECT id, name, created_at FROM tenants WHERE id = ?1");
+        s.Bind(1, id);
+        if (!s.Step()) return std::nullopt;
+        return domain::Tenant{s.Text(0), s.Text(1), s.Int(2)};
+    }
+    std::int64_t Count() override {
+        auto s = c_.Prepare("SELECT count(*) FROM tenants");
+        s.Step();
+        return s.Int(0);
+    }
+
+private:
+    Connection& c_;
+};
+
+constexpr std::string_view kKeyColumns =
+    "id, tenant_id, prefix, secret_hash, name, description, role, created_at, expires_at, last_used_at, revoked_at";
+
+domain::ApiKey ReadKey(const Statement& s) {
+    domain::ApiKey k;
+    k.id = s.Text(0);
+    k.tenant_id = s.Text(1);
+    k.prefix = s.Text(2);
+    k.secret_hash = s.Text(3);
+    k.name = s.Text(4);
+    k.description = s.Text(5);
+    k.role = domain::ParseRole(s.Text(6)).value_or(domain::Role::kViewer);
+    k.created_at = s.Int(7);
+    k.expires_at = s.Int(8);
+    k.last_used_at = s.OptInt(9);
+    k.revoked_at = s.OptInt(10);
+    return k;
+}
+
+class SqliteApiKeys final : public ApiKeyRepository {
+public:
+    explicit SqliteApiKeys(Connection& c) : c_(c) {}
+    void Insert(const domain::ApiKey& k) override {
+        c_.Prepare(
+              "INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, description, role, created_at, "
+              "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+            .Bind(1, k.id)
+            .Bind(2, k.tenant_id)
+            .Bind(3, k.prefix)
+            .Bind(4, k.secret_hash)
+            .Bind(5, k.name)
+            .Bind(6, k.description)
+            .Bind(7, domain::RoleName(k.role))
+            .Bind(8, k.created_at)
+            .Bind(9, k.expires_at)
+            .Run();
+    }
+    std::optional<domain::ApiKey> FindByPrefix(const std::string& prefix) override {
+        auto s = c_.Prepare(std::string("SELECT ") + std::string(kKeyColumns) + " FROM api_keys WHERE prefix = ?1");
+        s.Bind(1, prefix);
+        if (!s.Step()) return std::nullopt;
+        return ReadKey(s);
+    }
+    std::vector<domain::ApiKey> List(const std::string& tenant_id) override {
+        auto s = c_.Prepare(std::string("SELECT ") + std::string(kKeyColumns) +
+                            " FROM api_keys WHERE tenant_id = ?1 ORDER BY created_at, id");
+        s.Bind(1, tenant_id);
+        std::vector<domain::ApiKey> out;
+        while (s.Step()) out.push_back(ReadKey(s));
+        return out;
+    }
+    bool Revoke(const std::string& tenant_id, const std::string& key_id, EpochMs at) override {
+        auto s = c_.Prepare("SELECT revoked_at FROM api_keys WHERE tenant_id = ?1 AND id = ?2");
+        s.Bind(1, tenant_id).Bind(2, key_id);
+        if (!s.Step()) return false;
+        c_.Prepare("UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?3) WHERE tenant_id = ?1 AND id = ?2")
+            .Bind(1, tenant_id)
+            .Bind(2, key_id)
+            .Bind(3, at)
+            .Run();
+        return true;
+    }
+    void TouchLastUsed(const std::string& tenant_id, const std::string& key_id, EpochMs at) override {
+        c_.Prepare("UPDATE api_keys SET last_used_at = ?3 WHERE tenant_id = ?1 AND id = ?2")
+            .Bind(1, tenant_id)
+            .Bind(2, key_id)
+            .Bind(3, at)
+            .Run();
+    }
+
+private:
+    Connection& c_;
+};
+
+constexpr std::string_view kSessionColumns =
+    "pk, tenant_id, session_id, station_id, connector_id, evse_id, metadata, client_status, stop_reason, "
+    "created_at, updated_at, started_at, ended_at, value_count, next_chunk, analyzed_at, analysis_failed, message, "
+    "is_anomaly, anomaly_score, anomaly_confidence, is_incident, is_recurring, anomaly_count, analysis_version";
+
+SessionRecord ReadSession(const Statement& s) {
+    SessionRecord r;
+    r.pk = s.Int(0);
+    r.tenant_id = s.Text(1);
+    r.session_id = s.Text(2);
+    r.station_id = s.Text(3);
+    r.connector_id = s.OptText(4);
+    r.evse_id = s.OptText(5);
+    r.metadata_json = s.OptText(6);
+    r.client_status = ParseClientStatus(s.OptText(7));
+    r.stop_reason = s.OptText(8);
+    r.created_at = s.Int(9);
+    r.updated_at = s.Int(10);
+    r.started_at = s.OptInt(11);
+    r.ended_at = s.OptInt(12);
+    r.value_count = s.Int(13);
+    r.next_chunk = s.Int(14);
+    r.analyzed_at = s.OptInt(15);
+    r.analysis_failed = s.Int(16) != 0;
+    r.message = s.OptText(17);
+    r.is_anomaly = ToOptBool(s.OptInt(18));
+    r.anomaly_score = s.OptDouble(19);
+    r.anomaly_confidence = s.OptDouble(20);
+    r.is_incident = ToOptBool(s.OptInt(21));
+    r.is_recurring = ToOptBool(s.OptInt(22));
+    r.anomaly_count = s.Int(23);
+    r.analysis_version = s.Int(24);
+    return r;
+}
+
+class SqliteSessions final : public SessionRepository {
+public:
+    explicit SqliteSessions(Connection& c) : c_(c) {}
+
+    std::optional<SessionRecord> Find(const std::string& tenant_id, const std::string& session_id) override {
+        auto s = c_.Prepare(std::string("SELECT ") + std::string(kSessionColumns) +
+                            ", analysis_state FROM sessions WHERE tenant_id = ?1 AND session_id = ?2");
+        s.Bind(1, tenant_id).Bind(2, session_id);
+        if (!s.Step()) return std::nullopt;
+        SessionRecord r = ReadSession(s);
+        auto state = s.Blob(25);
+        r.analysis_state.assign(state.begin(), state.end());
+        auto a = c_.Prepare(
+            "SELECT category, score, confidence, start_unit, end_unit, start_ts, end_ts FROM session_anomalies "
+            "WHERE session_pk = ?1 ORDER BY occurrence");
+        a.Bind(1, r.pk);
+        while (a.Step()) {
+            analysis::Anomaly an;
+            an.category = a.Text(0);
+            an.score = a.Double(1);
+            an.confidence = a.Double(2);
+            an.buckets = {a.Int(3), a.Int(4)};
+            an.start_ms = a.Int(5);
+            an.end_ms = a.Int(6);
+            r.anomalies.push_back(std::move(an));
+        }
+        return r;
+    }
+
+    void Insert(SessionRecord& r) override {
+        c_.Prepare(
+              "INSERT INTO sessions (tenant_id, session_id, station_id, created_at, updated_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5)")
+            .Bind(1, r.tenant_id)
+            .Bind(2, r.session_id)
+            .Bind(3, r.station_id)
+            .Bind(4, r.created_at)
+            .Bind(5, r.updated_at)
+            .Run();
+        r.pk = c_.LastInsertRowId();
+        Update(r);
+    }
+
+    void Update(const SessionRecord& r) override {
+        auto s = c_.Prepare(
+            "UPDATE sessions SET connector_id = ?2, evse_id = ?3, metadata = ?4, client_status = ?5, "
+            "stop_reason = ?6, updated_at = ?7, started_at = ?8, ended_at = ?9, value_count = ?10, next_chunk = ?11, "
+            "analyzed_at = ?12, analysis_failed = ?13, message = ?14, is_anomaly = ?15, anomaly_score = ?16, "
+            "anomaly_confidence = ?17, is_incident = ?18, is_recurring = ?19, anomaly_count = ?20, "
+            "analysis_version = ?21, analysis_state = ?22 WHERE pk = ?1 AND tenant_id = ?23");
+        s.Bind(1, r.pk)
+            .Bind(2, r.connector_id)
+            .Bind(3, r.evse_id)
+            .Bind(4, r.metadata_json);
+        if (r.client_status == domain::ClientStatus::kNone) {
+            s.BindNull(5);
+        } else {
+            s.Bind(5, ClientStatusText(r.client_status));
+        }
+        s.Bind(6, r.stop_reason)
+            .Bind(7, r.updated_at)
+            .Bind(8, r.started_at)
+            .Bind(9, r.ended_at)
+            .Bind(10, r.value_count)
+            .Bind(11, r.next_chunk)
+            .Bind(12, r.analyzed_at)
+            .Bind(13, std::int64_t{r.analysis_failed ? 1 : 0})
+            .Bind(14, r.message)
+            .Bind(15, OptBool(r.is_anomaly))
+            .Bind(16, r.anomaly_score)
+            .Bind(17, r.anomaly_confidence)
+            .Bind(18, OptBool(r.is_incident))
+            .Bind(19, OptBool(r.is_recurring))
+            .Bind(20, r.anomaly_count)
+            .Bind(21, r.analysis_version);
+        if (r.analysis_state.empty()) {
+            s.BindNull(22);
+        } else {
+            s.BindBlob(22, r.analysis_state);
+        }
+        s.Bind(23, r.tenant_id);
+        s.Run();
+    }
+
+    void AppendChunk(const SessionRecord& r, std::int64_t seq, std::span<const domain::MeterValue> values) override {
+        auto bytes = EncodeMeterChunk(values);
+        c_.Prepare("INSERT INTO meter_chunks (session_pk, seq, tenant_id, value_count, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .Bind(1, r.pk)
+            .Bind(2, seq)
+            .Bind(3, r.tenant_id)
+            .Bind(4, static_cast<std::int64_t>(values.size()))
+            .BindBlob(5, bytes)
+            .Run();
+    }
+
+    void DeleteChunks(const SessionRecord& r) override {
+        c_.Prepare("DELETE FROM meter_chunks WHERE session_pk = ?1 AND tenant_id = ?2").Bind(1, r.pk).Bind(2, r.tenant_id).Run();
+    }
+
+    domain::MeterValues LoadValues(const SessionRecord& r) override {
+        domain::MeterValues out;
+        out.reserve(static_cast<size_t>(r.value_count));
+        auto s = c_.Prepare("SELECT data FROM meter_chunks WHERE session_pk = ?1 AND tenant_id = ?2 ORDER BY seq");
+        s.Bind(1, r.pk).Bind(2, r.tenant_id);
+        while (s.Step()) {
+            if (!DecodeMeterChunk(s.Blob(0), out)) {
+                throw DbError("corrupt meter value chunk in session " + r.session_id);
+            }
+        }
+        return out;
+    }
+
+    void ReplaceAnomalies(const SessionRecord& r, std::span<const analysis::Anomaly> anomalies,
+                          EpochMs detected_at) override {
+        c_.Prepare("DELETE FROM session_anomalies WHERE session_pk = ?1").Bind(1, r.pk).Run();
+        std::int64_t occurrence = 0;
+        for (const auto& a : anomalies) {
+            c_.Prepare(
+                  "INSERT INTO session_anomalies (tenant_id, session_pk, station_id, connector_id, category, "
+                  "occurrence, score, confidence, start_unit, end_unit, start_ts, end_ts, detected_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+                .Bind(1, r.tenant_id)
+                .Bind(2, r.pk)
+                .Bind(3, r.station_id)
+                .Bind(4, r.connector_id)
+                .Bind(5, a.category)
+                .Bind(6, occurrence++)
+                .Bind(7, a.score)
+                .Bind(8, a.confidence)
+                .Bind(9, a.buckets.start_unit)
+                .Bind(10, a.buckets.end_unit)
+                .Bind(11, a.start_ms)
+                .Bind(12, a.end_ms)
+                .Bind(13, detected_at)
+                .Run();
+        }
+    }
+
+    std::int64_t CountOtherSessionsWithCategory(const SessionRecord& r, const std::string& category, EpochMs from,
+                                                EpochMs to) override {
+        auto s = c_.Prepare(
+            "SELECT count(DISTINCT session_pk) FROM session_anomalies WHERE tenant_id = ?1 AND station_id = ?2 "
+            "AND connector_id IS ?3 AND category = ?4 AND start_ts BETWEEN ?5 AND ?6 AND session_pk <> ?7");
+        s.Bind(1, r.tenant_id).Bind(2, r.station_id).Bind(3, r.connector_id).Bind(4, category).Bind(5, from).Bind(6, to).Bind(
+            7, r.pk);
+        s.Step();
+        return s.Int(0);
+    }
+
+    SessionPage List(const std::string& tenant_id, const SessionFilter& f) override {
+        std::string where = " FROM sessions WHERE tenant_id = ?1";
+        if (f.station_id) where += " AND station_id = ?2";
+        if (f.evse_id) where += " AND evse_id = ?3";
+        if (f.is_anomaly) where += " AND is_anomaly = ?4";
+        if (f.min_score) where += " AND anomaly_score >= ?5";
+        if (f.min_confidence) where += " AND anomaly_confidence >= ?6";
+        if (f.date_from) where += " AND coalesce(started_at, created_at) >= ?7";
+        if (f.date_to) where += " AND coalesce(started_at, created_at) <= ?8";
+        auto bind = [&](Statement& s) {
+            s.Bind(1, tenant_id);
+            if (f.station_id) s.Bind(2, *f.station_id);
+            if (f.evse_id) s.Bind(3, *f.evse_id);
+            if (f.is_anomaly) s.Bind(4, std::int64_t{*f.is_anomaly ? 1 : 0});
+            if (f.min_score) s.Bind(5, *f.min_score);
+            if (f.min_confidence) s.Bind(6, *f.min_confidence);
+            if (f.date_from) s.Bind(7, *f.date_from);
+            if (f.date_to) s.Bind(8, *f.date_to);
+        };
+        SessionPage page;
+        auto count = c_.Prepare("SELECT count(*)" + where);
+        bind(count);
+        count.Step();
+        page.total_count = count.Int(0);
+        auto s = c_.Prepare("SELECT " + std::string(kSessionColumns) + where +
+                            " ORDER BY created_at DESC, pk DESC LIMIT ?9 OFFSET ?10");
+        bind(s);
+        s.Bind(9, f.page_size).Bind(10, (f.page - 1) * f.page_size);
+        while (s.Step()) page.items.push_back(ReadSession(s));
+        return page;
+    }
+
+    void RegisterStation(const SessionRecord& r, EpochMs at) override {
+        c_.Prepare("INSERT OR IGNORE INTO stations (tenant_id, station_id, created_at) VALUES (?1, ?2, ?3)")
+            .Bind(1, r.tenant_id)
+            .Bind(2, r.station_id)
+            .Bind(3, at)
+            .Run();
+        if (r.connector_id) {
+            c_.Prepare(
+                  "INSERT INTO connectors (tenant_id, station_id, connector_id, evse_id, created_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tenant_id, station_id, connector_id) "
+                  "DO UPDATE SET evse_id = coalesce(excluded.evse_id, connectors.evse_id)")
+                .Bind(1, r.tenant_id)
+                .Bind(2, r.station_id)
+                .Bind(3, *r.connector_id)
+                .Bind(4, r.evse_id)
+                .Bind(5, at)
+                .Run();
+        }
+    }
+
+private:
+    Connection& c_;
+};
+
+// Repositories over one connection.
+struct ConnectionRepos {
+    explicit ConnectionRepos(Connection& c) : tenants(c), keys(c), sessions(c) {}
+    SqliteTenants tenants;
+    SqliteApiKeys keys;
+    SqliteSessions sessions;
+};
+
+struct PooledConnection {
+    std::unique_ptr<Connection> conn;
+    std::unique_ptr<ConnectionRepos> repos;
+};
+
+class SqliteStore;
+
+class SqliteTransaction final : public Transaction {
+public:
+    SqliteTransaction(SqliteStore& store, PooledConnection* pc, TxMode mode, std::unique_lock<std::mutex> write_lock);
+    ~SqliteTransaction() override;
+    TenantRepository& Tenants() override { return pc_->repos->tenants; }
+    ApiKeyRepository& ApiKeys() override { return pc_->repos->keys; }
+    SessionRepository& Sessions() override { return pc_->repos->sessions; }
+    void Commit() override;
+
+private:
+    SqliteStore& store_;
+    PooledConnection* pc_;
+    TxMode mode_;
+    std::unique_lock<std::mutex> write_lock_;
+    bool done_ = false;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(const SqliteOptions& o) : options_(o) {
+        if (o.single_node_lock) AcquireNodeLock();
+        writer_.conn = std::make_unique<Connection>(o.path, false);
+        writer_.conn->Exec("PRAGMA journal_mode=WAL");
+        writer_.conn->Exec("PRAGMA synchronous=NORMAL");
+        writer_.conn->Exec("PRAGMA foreign_keys=ON");
+        writer_.repos = std::make_unique<ConnectionRepos>(*writer_.conn);
+    }
+    ~SqliteStore() override {
+        if (lock_fd_ >= 0) close(lock_fd_);
+    }
+
+    std::unique_ptr<Transaction> Begin(TxMode mode) override {
+        if (mode == TxMode::kWrite) {
+            std::unique_lock lock(write_mutex_);
+            writer_.conn->Exec("BEGIN IMMEDIATE");
+            return std::make_unique<SqliteTransaction>(*this, &writer_, mode, std::move(lock));
+        }
+        PooledConnection* pc = AcquireReader();
+        try {
+            pc->conn->Exec("BEGIN");
+        } catch (...) {
+            ReleaseReader(pc);
+            throw;
+        }
+        return std::make_unique<SqliteTransaction>(*this, pc, mode, std::unique_lock<std::mutex>());
+    }
+
+    int Migrate() override {
+        std::unique_lock lock(write_mutex_);
+        auto& c = *writer_.conn;
+        c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+               "applied_at INTEGER NOT NULL)");
+        int applied = 0;
+        for (const auto& m : sqlite_migrations()) {
+            c.Exec("BEGIN IMMEDIATE");
+            try {
+                auto s = c.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
+                s.Bind(1, std::int64_t{m.version});
+                bool done = s.Step();
+                s.Reset();
+                if (!done) {
+                    c.Exec(std::string(m.sql));
+                    c.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, "
+                              "CAST(unixepoch('subsec') * 1000 AS INTEGER))")
+                        .Bind(1, std::int64_t{m.version})
+                        .Bind(2, m.name)
+                        .Run();
+                    ++applied;
+                }
+                c.Exec("COMMIT");
+            } catch (...) {
+                c.Exec("ROLLBACK");
+                throw;
+            }
+        }
+        return applied;
+    }
+
+    bool Ready() override {
+        try {
+            PooledConnection* pc = AcquireReader();
+            struct Release {
+                SqliteStore* s;
+                PooledConnection* pc;
+                ~Release() { s->ReleaseReader(pc); }
+            } release{this, pc};
+            auto s = pc->conn->Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+            if (!s.Step()) return false;
+            std::int64_t have = s.Int(0);
+            s.Reset();
+            return have >= (sqlite_migrations().empty() ? 0 : sqlite_migrations().back().version);
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    PooledConnection* AcquireReader() {
+        std::unique_lock lock(pool_mutex_);
+        pool_cv_.wait(lock, [&] { return !idle_.empty() || created_ < options_.readers; });
+        if (!idle_.empty()) {
+            auto* pc = idle_.back();
+            idle_.pop_back();
+            return pc;
+        }
+        ++created_;
+        lock.unlock();
+        auto pc = std::make_unique<PooledConnection>();
+        try {
+            pc->conn = std::make_unique<Connection>(options_.path, true);
+            pc->repos = std::make_unique<ConnectionRepos>(*pc->conn);
+        } catch (...) {
+            std::lock_guard g(pool_mutex_);
+            --created_;
+            pool_cv_.notify_one();
+            throw;
+        }
+        std::lock_guard g(pool_mutex_);
+        readers_.push_back(std::move(pc));
+        return readers_.back().get();
+    }
+
+    void ReleaseReader(PooledConnection* pc) {
+        std::lock_guard g(pool_mutex_);
+        idle_.push_back(pc);
+        pool_cv_.notify_one();
+    }
+
+    void Observe(TxMode mode, double seconds) {
+        if (options_.observer) options_.observer(mode, seconds);
+    }
+
+private:
+    void AcquireNodeLock() {
+        std::string lock_path = options_.path + ".lock";
+        lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (lock_fd_ < 0) throw DbError("cannot open lock file " + lock_path);
+        if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+            close(lock_fd_);
+            lock_fd_ = -1;
+            throw DbError("the SQLite database " + options_.path +
+                          " is in use by another evni serve process; SQLite is single-node, use PostgreSQL "
+                          "(--db postgresql://...) to run several nodes");
+        }
+    }
+
+    SqliteOptions options_;
+    int lock_fd_ = -1;
+    std::mutex write_mutex_;
+    PooledConnection writer_;
+    std::mutex pool_mutex_;
+    std::condition_variable pool_cv_;
+    std::vector<std::unique_ptr<PooledConnection>> readers_;
+    std::vector<PooledConnection*> idle_;
+    int created_ = 0;
+};
+
+SqliteTransaction::SqliteTransaction(SqliteStore& store, PooledConnection* pc, TxMode mode,
+                                     std::unique_lock<std::mutex> write_lock)
+    : store_(store), pc_(pc), mode_(mode), write_lock_(std::move(write_lock)) {}
+
+SqliteTransaction::~SqliteTransaction() {
+    if (!done_) {
+        try {
+            pc_->conn->Exec("ROLLBACK");
+        } catch (...) {
+            // The connection already rolled back (e.g. after an I/O error); nothing more to undo.
+        }
+    }
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (mode_ == TxMode::kRead) store_.ReleaseReader(pc_);
+    store_.Observe(mode_, seconds);
+}
+
+void SqliteTransaction::Commit() {
+    pc_->conn->Exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> OpenSqliteStore(const SqliteOptions& options) { return std::make_unique<SqliteStore>(options); }
+
+}  // namespace evni::storage::sqlite

@@ -1,0 +1,141 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "domain/meter_value.h"
+#include "domain/session.h"
+
+namespace evni::storage {
+
+// A stored charging session: identity, client fields and the latest analysis summary.
+struct SessionRecord {
+    std::int64_t pk = 0;
+    std::string tenant_id;
+    std::string session_id;
+    std::string station_id;
+    std::optional<std::string> connector_id;
+    std::optional<std::string> evse_id;
+    std::optional<std::string> metadata_json;  // a JSON object, serialised
+    domain::ClientStatus client_status = domain::ClientStatus::kNone;
+    std::optional<std::string> stop_reason;
+    domain::EpochMs created_at = 0;
+    domain::EpochMs updated_at = 0;
+    std::optional<domain::EpochMs> started_at;  // earliest meter value timestamp
+    std::optional<domain::EpochMs> ended_at;    // latest meter value timestamp
+    std::int64_t value_count = 0;
+    std::int64_t next_chunk = 0;  // sequence number of the next meter value chunk
+
+    // Latest analysis.
+    std::optional<domain::EpochMs> analyzed_at;
+    bool analysis_failed = false;
+    std::optional<std::string> message;
+    std::optional<bool> is_anomaly;
+    std::optional<double> anomaly_score;
+    std::optional<double> anomaly_confidence;
+    std::optional<bool> is_incident;
+    std::optional<bool> is_recurring;
+    std::int64_t anomaly_count = 0;  // distinct categories
+    std::int64_t analysis_version = 0;
+    std::vector<analysis::Anomaly> anomalies;   // filled by Find
+    std::vector<std::uint8_t> analysis_state;  // IncrementalAnalyzer state
+};
+
+struct SessionFilter {
+    std::int64_t page = 1;
+    std::int64_t page_size = 50;
+    std::optional<std::string> station_id;
+    std::optional<std::string> evse_id;
+    std::optional<bool> is_anomaly;
+    std::optional<double> min_score;
+    std::optional<double> min_confidence;
+    std::optional<domain::EpochMs> date_from;
+    std::optional<domain::EpochMs> date_to;
+};
+
+struct SessionPage {
+    std::vector<SessionRecord> items;
+    std::int64_t total_count = 0;
+};
+
+class TenantRepository {
+public:
+    virtual ~TenantRepository() = default;
+    virtual void Insert(const domain::Tenant& tenant) = 0;
+    virtual std::optional<domain::Tenant> Find(const std::string& tenant_id) = 0;
+    virtual std::int64_t Count() = 0;
+};
+
+class ApiKeyRepository {
+public:
+    virtual ~ApiKeyRepository() = default;
+    virtual void Insert(const domain::ApiKey& key) = 0;
+    // Lookup by the public prefix, across tenants (authentication happens before the tenant is known).
+    virtual std::optional<domain::ApiKey> FindByPrefix(const std::string& prefix) = 0;
+    virtual std::vector<domain::ApiKey> List(const std::string& tenant_id) = 0;
+    // Sets revoked_at; false when no such key exists in the tenant.
+    virtual bool Revoke(const std::string& tenant_id, const std::string& key_id, domain::EpochMs at) = 0;
+    virtual void TouchLastUsed(const std::string& tenant_id, const std::string& key_id, domain::EpochMs at) = 0;
+};
+
+class SessionRepository {
+public:
+    virtual ~SessionRepository() = default;
+    // The session with its anomalies (not its meter values).
+    virtual std::optional<SessionRecord> Find(const std::string& tenant_id, const std::string& session_id) = 0;
+    // Inserts the session row; sets record.pk.
+    virtual void Insert(SessionRecord& record) = 0;
+    // Writes every mutable column of the row (client fields, counters, analysis summary and state).
+    virtual void Update(const SessionRecord& record) = 0;
+    // Stores `values` as one new chunk (sequence record.next_chunk); the caller bumps the counters.
+    virtual void AppendChunk(const SessionRecord& record, std::int64_t seq,
+                             std::span<const domain::MeterValue> values) = 0;
+    virtual void DeleteChunks(const SessionRecord& record) = 0;
+    // Every stored meter value, in the order received (chunk by chunk).
+    virtual domain::MeterValues LoadValues(const SessionRecord& record) = 0;
+    // Replaces the session's anomaly rows with `anomalies`.
+    virtual void ReplaceAnomalies(const SessionRecord& record, std::span<const analysis::Anomaly> anomalies,
+                                  domain::EpochMs detected_at) = 0;
+    // Number of other sessions on the same station and connector with an anomaly of `category`
+    // starting in [from, to].
+    virtual std::int64_t CountOtherSessionsWithCategory(const SessionRecord& record, const std::string& category,
+                                                        domain::EpochMs from, domain::EpochMs to) = 0;
+    virtual SessionPage List(const std::string& tenant_id, const SessionFilter& filter) = 0;
+    // Registers the station and connector a session names (no-op when known).
+    virtual void RegisterStation(const SessionRecord& record, domain::EpochMs at) = 0;
+};
+
+// One unit of work. Destroying it without Commit() rolls back.
+class Transaction {
+public:
+    virtual ~Transaction() = default;
+    virtual TenantRepository& Tenants() = 0;
+    virtual ApiKeyRepository& ApiKeys() = 0;
+    virtual SessionRepository& Sessions() = 0;
+    virtual void Commit() = 0;
+};
+
+enum class TxMode { kRead, kWrite };
+
+
+// A database holding every tenant's data. Thread-safe: each thread begins its own transactions.
+class Store {
+public:
+    virtual ~Store() = default;
+    virtual std::unique_ptr<Transaction> Begin(TxMode mode) = 0;
+    // Runs pending migrations; returns the number applied.
+    virtual int Migrate() = 0;
+    // True when the database answers and every known migration is applied.
+    virtual bool Ready() = 0;
+};
+
+// Observer for transaction durations (seconds), e.g. a metrics histogram.
+using TxObserver = std::function<void(TxMode mode, double seconds)>;
+
+}  // namespace evni::storage

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+namespace evni::log {
+
+// Configures the process-wide logger: JSON lines on stderr, asynchronous with a bounded queue.
+void Init(std::string_view level);
+
+// Writes one JSON object line (already serialised) to the log, bypassing the message pattern.
+void JsonLine(std::string_view json_object);
+
+// Escapes `s` for inclusion inside a JSON string literal.
+std::string JsonEscape(std::string_view s);
+
+}  // namespace evni::log
