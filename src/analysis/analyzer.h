@@ -68,8 +68,10 @@ public:
     Verdict Current() const;
 
 private:
+    friend Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOptions& options);
     struct State;
-    std::shared_ptr<State> state_;  // copy-on-write friendly; defined in the .cpp
+    State& Mutable();               // detaches a shared state before a change
+    std::shared_ptr<State> state_;  // copy-on-write: copies of an analyzer share it until one appends
 };
 
 }  // namespace evni::analysis

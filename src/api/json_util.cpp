@@ -131,7 +131,64 @@ std::optional<double> NumberOrNumericString(const json::value& v) {
     return d;
 }
 
-std::string Serialize(const json::value& v) { return json::serialize(v); }
+namespace {
+
+// Boost.JSON 1.81 prints doubles as "7.36E3"; clients expect the shortest plain form ("7360",
+// "0.95"), which std::to_chars gives while still round-tripping exactly.
+void Write(const json::value& v, std::string& out) {
+    switch (v.kind()) {
+        case json::kind::null: out += "null"; break;
+        case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+        case json::kind::int64: out += std::to_string(v.get_int64()); break;
+        case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
+        case json::kind::double_: {
+            double d = v.get_double();
+            if (!std::isfinite(d)) {
+                out += "null";
+                break;
+            }
+            char buf[32];
+            auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
+            (void)ec;
+            out.append(buf, ptr);
+            break;
+        }
+        case json::kind::string: out += json::serialize(v.get_string()); break;
+        case json::kind::array: {
+            out += '[';
+            bool first = true;
+            for (const auto& e : v.get_array()) {
+                if (!first) out += ',';
+                first = false;
+                Write(e, out);
+            }
+            out += ']';
+            break;
+        }
+        case json::kind::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& kv : v.get_object()) {
+                if (!first) out += ',';
+                first = false;
+                out += json::serialize(kv.key());
+                out += ':';
+                Write(kv.value(), out);
+            }
+            out += '}';
+            break;
+        }
+    }
+}
+
+}  // namespace
+
+std::string Serialize(const json::value& v) {
+    std::string out;
+    out.reserve(256);
+    Write(v, out);
+    return out;
+}
 
 std::optional<std::int64_t> QueryInt(std::optional<std::string_view> raw, std::string_view name, std::int64_t def,
                                      std::int64_t min, std::int64_t max, FieldErrors& errors) {

@@ -1,5 +1,6 @@
 #include "api/routes.h"
 
+#include <boost/url.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/api_key_service.h"
@@ -12,7 +13,7 @@ namespace json = boost::json;
 Response JsonResponse(const json::value& v, int status) {
     Response r;
     r.status = status;
-    r.body = json::serialize(v);
+    r.body = Serialize(v);
     return r;
 }
 
@@ -35,7 +36,11 @@ bool Api::PatternMatches(const Route& route, const std::string& path, std::map<s
         std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
         if (pseg.size() > 2 && pseg.front() == '{' && pseg.back() == '}') {
             if (sseg.empty()) return false;
-            if (params) (*params)[std::string(pseg.substr(1, pseg.size() - 2))] = std::string(sseg);
+            if (params) {
+                auto decoded = boost::urls::make_pct_string_view(sseg);
+                if (!decoded) return false;
+                (*params)[std::string(pseg.substr(1, pseg.size() - 2))] = decoded->decode();
+            }
         } else if (pseg != sseg) {
             return false;
         }
@@ -109,9 +114,7 @@ Response Api::Handle(Request& req, const Route* route) const {
             bool other_method = false;
             for (const auto& r : routes_) other_method |= PatternMatches(r, req.path, nullptr);
             if (other_method) {
-                Response r = ErrorResponse({ErrorCode::kBadRequest, "Method Not Allowed", {}}, req.request_id);
-                r.status = 405;
-                return r;
+                return ErrorResponse({ErrorCode::kMethodNotAllowed, "Method Not Allowed", {}}, req.request_id);
             }
             return ErrorResponse(Error::NotFound("Not Found"), req.request_id);
         }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -25,6 +26,31 @@ void ExtendTimeBounds(SessionRecord& r, const domain::MeterValues& values) {
         if (!r.started_at || v.timestamp < *r.started_at) r.started_at = v.timestamp;
         if (!r.ended_at || v.timestamp > *r.ended_at) r.ended_at = v.timestamp;
     }
+}
+
+struct MeterValueHash {
+    std::size_t operator()(const domain::MeterValue& v) const {
+        std::size_t h = std::hash<std::int64_t>()(v.timestamp);
+        auto mix = [&h](std::size_t x) { h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+        mix(std::hash<double>()(v.value));
+        for (const auto* f : {&v.measurand, &v.unit, &v.phase, &v.location}) {
+            mix(f->has_value() ? std::hash<std::string>()(**f) : 0);
+        }
+        mix(v.reconstructed);
+        return h;
+    }
+};
+
+// The values of `incoming` that are neither in `known` nor earlier in `incoming`: a retried request
+// must not store its readings twice.
+domain::MeterValues WithoutExactDuplicates(const domain::MeterValues& incoming, const domain::MeterValues& known) {
+    std::unordered_set<domain::MeterValue, MeterValueHash> seen(known.begin(), known.end());
+    domain::MeterValues out;
+    out.reserve(incoming.size());
+    for (const auto& v : incoming) {
+        if (seen.insert(v).second) out.push_back(v);
+    }
+    return out;
 }
 
 Error TooManyValues() {
@@ -232,12 +258,7 @@ Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, Upser
     if (values && !values->empty()) {
         // A retried POST must not double the readings: keep only values not stored already.
         auto stored = sessions.LoadValues(r);
-        for (const auto& v : *values) {
-            if (std::find(stored.begin(), stored.end(), v) == stored.end() &&
-                std::find(added.begin(), added.end(), v) == added.end()) {
-                added.push_back(v);
-            }
-        }
+        added = WithoutExactDuplicates(*values, stored);
         if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
         if (!added.empty()) {
             sessions.AppendChunk(r, r.next_chunk++, added);
@@ -288,9 +309,13 @@ Result<SessionRecord> SessionService::Append(const domain::Principal& who, const
     SessionRecord r = std::move(*existing);
     const bool facts_changed = changes.metadata_json.present && changes.metadata_json.value != r.metadata_json;
     ApplyFields(r, changes);
-    const bool has_values = changes.meter_values && !changes.meter_values->empty();
-    if (has_values) {
-        const auto& added = *changes.meter_values;
+    // A retried PATCH repeats the previous request: drop values identical to ones of the last chunk
+    // (or repeated within this request). Only that chunk is read, so appends stay O(request).
+    domain::MeterValues added;
+    if (changes.meter_values && !changes.meter_values->empty()) {
+        added = WithoutExactDuplicates(*changes.meter_values, sessions.LoadLastChunk(r));
+    }
+    if (!added.empty()) {
         if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
         sessions.AppendChunk(r, r.next_chunk++, added);
         r.value_count += static_cast<std::int64_t>(added.size());

@@ -106,7 +106,9 @@ struct Server::Impl {
             bad_target = true;
             req.path = std::string(msg.target());
         } else {
-            req.path = std::string(parsed->path());
+            // Routing works on the encoded path so that an id containing "%2F" stays one segment;
+            // the router percent-decodes captured parameters.
+            req.path = std::string(parsed->encoded_path());
             for (auto p : parsed->params()) req.query.emplace_back(std::string(p.key), std::string(p.value));
         }
         if (auto it = msg.find(bhttp::field::authorization); it != msg.end()) req.authorization = std::string(it->value());
@@ -157,22 +159,38 @@ struct Server::Impl {
             self->idle = true;
             bhttp::request_parser<bhttp::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+            // The route decides the body limit, so none applies while the header is read.
+            parser.body_limit(boost::none);
             stream.expires_after(options.idle_timeout);
             auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTupleAwaitable);
             (void)hn;
+            if (hec == bhttp::error::header_limit) {
+                api::Response too_big = api::Api::ErrorResponse(
+                    {ErrorCode::kBadRequest, "Request header fields too large", {}}, RequestIdFrom({}));
+                too_big.status = 431;
+                bool ignored = true;
+                co_await Write(stream, too_big, 11, false, RequestIdFrom({}), ignored);
+                break;
+            }
             if (hec) break;  // closed, timed out, or garbage before a header: nothing to answer
             self->idle = false;
             const auto started = std::chrono::steady_clock::now();
             bool bad_target = false;
             std::string method(parser.get().method_string());
             auto target = boost::urls::parse_origin_form(parser.get().target());
-            std::string path = target ? std::string(target->path()) : std::string();
+            std::string path = target ? std::string(target->encoded_path()) : std::string();
             const api::Route* route = target ? api.Match(method, path) : nullptr;
-            std::size_t limit = std::max(kMinBodyLimit, route ? route->body_limit : 0);
-            parser.body_limit(limit);
-            stream.expires_after(options.idle_timeout);
-            auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
-            (void)bn;
+            const std::size_t limit = std::max(kMinBodyLimit, route ? route->body_limit : 0);
+            boost::beast::error_code bec;
+            if (auto length = parser.content_length(); length && *length > limit) {
+                bec = bhttp::error::body_limit;  // answer 413 without reading the body
+            } else {
+                parser.body_limit(limit);  // also bounds chunked bodies
+                stream.expires_after(options.idle_timeout);
+                auto [rec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
+                (void)bn;
+                bec = rec;
+            }
             auto& msg = parser.get();
             api::Request req = ToApiRequest(msg, bad_target);
             api::Response res;

@@ -99,6 +99,8 @@ public:
     virtual void DeleteChunks(const SessionRecord& record) = 0;
     // Every stored meter value, in the order received (chunk by chunk).
     virtual domain::MeterValues LoadValues(const SessionRecord& record) = 0;
+    // The values of the most recent chunk only (empty when there is none).
+    virtual domain::MeterValues LoadLastChunk(const SessionRecord& record) = 0;
     // Replaces the session's anomaly rows with `anomalies`.
     virtual void ReplaceAnomalies(const SessionRecord& record, std::span<const analysis::Anomaly> anomalies,
                                   domain::EpochMs detected_at) = 0;

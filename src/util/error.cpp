@@ -9,6 +9,7 @@ int HttpStatusOf(ErrorCode code) {
         case ErrorCode::kUnauthorized: return 401;
         case ErrorCode::kForbidden: return 403;
         case ErrorCode::kNotFound: return 404;
+        case ErrorCode::kMethodNotAllowed: return 405;
         case ErrorCode::kConflict: return 409;
         case ErrorCode::kPayloadTooLarge: return 413;
         case ErrorCode::kUnprocessable: return 422;
@@ -26,6 +27,7 @@ std::string_view CodeName(ErrorCode code) {
         case ErrorCode::kUnauthorized: return "unauthorized";
         case ErrorCode::kForbidden: return "forbidden";
         case ErrorCode::kNotFound: return "not_found";
+        case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
         case ErrorCode::kConflict: return "conflict";
         case ErrorCode::kPayloadTooLarge: return "payload_too_large";
         case ErrorCode::kUnprocessable: return "unprocessable";

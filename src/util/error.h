@@ -17,6 +17,7 @@ enum class ErrorCode {
     kUnauthorized,   // 401
     kForbidden,      // 403
     kNotFound,       // 404
+    kMethodNotAllowed,  // 405
     kConflict,       // 409
     kPayloadTooLarge,  // 413
     kUnprocessable,  // 422 without field errors

@@ -1,5 +1,6 @@
 """Bearer authentication on every /v1 route, and the API key lifecycle (/v1/api-keys)."""
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -215,3 +216,24 @@ def test_create_key_validation(api_a, body, loc, type_):
 def test_name_length_bounds_accepted(api_a):
     create_key(api_a, name="n")
     create_key(api_a, name="n" * 100)
+
+
+def test_expired_key_gets_401(env, api_a):
+    """Expiry cannot be reached through the API (expiresInDays >= 1), so the test moves expires_at into the past
+    in the SQLite file directly. Schema-coupled on purpose; skipped if the schema changes."""
+    import sqlite3
+
+    k = create_key(api_a, name="to-expire")
+    client = env.client(k["key"])
+    assert client.get("/v1/sessions").status_code == 200
+    db = sqlite3.connect(env.server.db_path, timeout=10)
+    try:
+        cols = {row[1] for row in db.execute("PRAGMA table_info(api_keys)")}
+        if not {"id", "expires_at"} <= cols:
+            pytest.skip(f"api_keys schema changed: {sorted(cols)}")
+        with db:
+            db.execute("UPDATE api_keys SET expires_at = ? WHERE id = ?", (int(time.time() * 1000) - 1000, k["id"]))
+    finally:
+        db.close()
+    assert_unauthorized(client.get("/v1/sessions"))
+    assert_unauthorized(env.client(k["key"]).get("/v1/sessions"))

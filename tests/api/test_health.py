@@ -100,3 +100,28 @@ def test_version():
     proc = lib.run_cli("--version")
     assert proc.returncode == 0, proc.stderr
     assert "0.1.0" in proc.stdout + proc.stderr
+
+
+def metric_total(text: str, name: str, **labels) -> float:
+    """Sum of the samples of `name` whose labels include `labels`."""
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name):
+            continue
+        head, _, value = line.rpartition(" ")
+        metric, _, label_text = head.partition("{")
+        if metric != name:
+            continue
+        if all(f'{k}="{v}"' in label_text for k, v in labels.items()):
+            total += float(value)
+    return total
+
+
+def test_metrics_count_requests_and_analyses(env, api_a, station):
+    client = env.anonymous()
+    before = client.get("/metrics").text
+    for _ in range(3):
+        api_a.create_session(lib.clean_ac_session(lib.uid(), station, minutes=5))
+    after = client.get("/metrics").text
+    assert metric_total(after, "evni_http_requests_total") >= metric_total(before, "evni_http_requests_total") + 3
+    assert metric_total(after, "evni_analyses_total") >= metric_total(before, "evni_analyses_total") + 3

@@ -13,6 +13,10 @@ void Check(sqlite3* db, int rc, std::string_view what) {
 
 }  // namespace
 
+Statement::~Statement() {
+    if (stmt_) sqlite3_reset(stmt_);
+}
+
 Statement& Statement::Bind(int i, std::int64_t v) {
     Check(sqlite3_db_handle(stmt_), sqlite3_bind_int64(stmt_, i, v), "bind");
     return *this;

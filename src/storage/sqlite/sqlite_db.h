@@ -24,6 +24,12 @@ public:
 class Statement {
 public:
     explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    // Resets the cached statement so that an unfinished read does not keep its snapshot open.
+    ~Statement();
+    Statement(Statement&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement& operator=(Statement&&) = delete;
     Statement& Bind(int index, std::int64_t v);
     Statement& Bind(int index, double v);
     Statement& Bind(int index, std::string_view v);

@@ -12,6 +12,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/sqlite_db.h"
+#include "util/time.h"
 
 namespace evni::storage::sqlite {
 namespace {
@@ -288,6 +289,17 @@ public:
         return out;
     }
 
+    domain::MeterValues LoadLastChunk(const SessionRecord& r) override {
+        domain::MeterValues out;
+        if (r.next_chunk == 0) return out;
+        auto s = c_.Prepare("SELECT data FROM meter_chunks WHERE session_pk = ?1 AND tenant_id = ?2 AND seq = ?3");
+        s.Bind(1, r.pk).Bind(2, r.tenant_id).Bind(3, r.next_chunk - 1);
+        if (s.Step() && !DecodeMeterChunk(s.Blob(0), out)) {
+            throw DbError("corrupt meter value chunk in session " + r.session_id);
+        }
+        return out;
+    }
+
     void ReplaceAnomalies(const SessionRecord& r, std::span<const analysis::Anomaly> anomalies,
                           EpochMs detected_at) override {
         c_.Prepare("DELETE FROM session_anomalies WHERE session_pk = ?1").Bind(1, r.pk).Run();
@@ -459,10 +471,10 @@ public:
                 s.Reset();
                 if (!done) {
                     c.Exec(std::string(m.sql));
-                    c.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, "
-                              "CAST(unixepoch('subsec') * 1000 AS INTEGER))")
+                    c.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)")
                         .Bind(1, std::int64_t{m.version})
                         .Bind(2, m.name)
+                        .Bind(3, SystemClock().NowMs())
                         .Run();
                     ++applied;
                 }

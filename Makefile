@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+EVNI_LISTEN ?= 127.0.0.1:8080
+EVNI_DB ?= sqlite://./data/evni.db
+EVNI_RELEASE := build/release/src/app/evni
+
+.PHONY: run test deps build release debug asan test-asan bench format format-check clean
+
+deps:
+	@scripts/install-deps.sh
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j$(JOBS)
+
+debug: deps
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j$(JOBS)
+
+build: release
+
+# Installs what is missing, builds a release binary, creates ./data/evni.db with a demo tenant when
+# the database has none (its API key is printed once), and serves on $(EVNI_LISTEN).
+run: release
+	@mkdir -p data
+	@key_json=$$($(EVNI_RELEASE) tenant create --name demo --if-none --db "$(EVNI_DB)"); \
+	 if [ -n "$$key_json" ]; then \
+	   echo "Created demo tenant (the API key is shown only once):"; echo "$$key_json"; fi
+	$(EVNI_RELEASE) serve --listen "$(EVNI_LISTEN)" --db "$(EVNI_DB)"
+
+# Installs what is missing, builds (debug, warnings as errors) and runs every test through CTest.
+test: deps
+	cmake --preset debug -DEVNI_WERROR=ON >/dev/null
+	cmake --build --preset debug -j$(JOBS)
+	ctest --preset debug -j$(JOBS)
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j$(JOBS)
+	ctest --preset asan -j$(JOBS)
+
+bench: release
+	scripts/bench.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf build
