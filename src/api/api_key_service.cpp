@@ -68,7 +68,33 @@ Result<void> ApiKeyService::Revoke(const domain::Principal& who, const std::stri
     auto tx = store_.Begin(storage::TxMode::kWrite);
     if (!tx->ApiKeys().Revoke(who.tenant_id, key_id, clock_.NowMs())) return Fail(Error::NotFound("API key not found"));
     tx->Commit();
+    std::lock_guard g(cache_mutex_);
+    std::erase_if(cache_, [&](const auto& entry) { return entry.second.key.id == key_id; });
     return {};
+}
+
+std::optional<domain::ApiKey> ApiKeyService::FindKey(const std::string& prefix, EpochMs now) {
+    {
+        std::lock_guard g(cache_mutex_);
+        auto it = cache_.find(prefix);
+        if (it != cache_.end() && now - it->second.fetched_at < kKeyCacheTtlMs && now >= it->second.fetched_at) {
+            return it->second.key;
+        }
+    }
+    std::optional<domain::ApiKey> key;
+    {
+        auto tx = store_.Begin(storage::TxMode::kRead);
+        key = tx->ApiKeys().FindByPrefix(prefix);
+        tx->Commit();
+    }
+    std::lock_guard g(cache_mutex_);
+    if (key) {
+        if (cache_.size() > 10'000) cache_.clear();  // bounded: prefixes of unknown keys are never cached
+        cache_[prefix] = {*key, now};
+    } else {
+        cache_.erase(prefix);
+    }
+    return key;
 }
 
 Result<domain::Principal> ApiKeyService::Authenticate(std::string_view token) {
@@ -77,19 +103,16 @@ Result<domain::Principal> ApiKeyService::Authenticate(std::string_view token) {
         return Fail(InvalidKey());
     }
     std::string prefix(token.substr(kKeyPrefix.size(), kPrefixHexLen));
-    std::optional<domain::ApiKey> key;
-    {
-        auto tx = store_.Begin(storage::TxMode::kRead);
-        key = tx->ApiKeys().FindByPrefix(prefix);
-        tx->Commit();
-    }
-    if (!key || !crypto::ConstantTimeEqual(crypto::Sha256Hex(token), key->secret_hash)) return Fail(InvalidKey());
     const EpochMs now = clock_.NowMs();
+    auto key = FindKey(prefix, now);
+    if (!key || !crypto::ConstantTimeEqual(crypto::Sha256Hex(token), key->secret_hash)) return Fail(InvalidKey());
     if (key->revoked_at || key->expires_at <= now) return Fail(InvalidKey());
     if (!key->last_used_at || now - *key->last_used_at >= kLastUsedResolutionMs) {
         auto tx = store_.Begin(storage::TxMode::kWrite);
         tx->ApiKeys().TouchLastUsed(key->tenant_id, key->id, now);
         tx->Commit();
+        std::lock_guard g(cache_mutex_);
+        if (auto it = cache_.find(prefix); it != cache_.end()) it->second.key.last_used_at = now;
     }
     return domain::Principal{key->tenant_id, key->id, key->role};
 }

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -39,11 +41,23 @@ public:
     Result<domain::Principal> Authenticate(std::string_view token);
 
 private:
+    // Keys recently read from the store, by prefix. An entry lives kKeyCacheTtlMs; revoking through
+    // this process drops it at once, another node's revocation is seen within the TTL.
+    struct CachedKey {
+        domain::ApiKey key;
+        EpochMs fetched_at = 0;
+    };
+    std::optional<domain::ApiKey> FindKey(const std::string& prefix, EpochMs now);
+
     IssuedKey NewKey(const std::string& tenant_id, const std::string& name, const std::string& description,
                      int lifetime_days, domain::Role role) const;
 
     storage::Store& store_;
     const Clock& clock_;
+    std::mutex cache_mutex_;
+    std::unordered_map<std::string, CachedKey> cache_;
 };
+
+inline constexpr EpochMs kKeyCacheTtlMs = 2'000;
 
 }  // namespace evni::api

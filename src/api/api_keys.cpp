@@ -36,7 +36,8 @@ void AddApiKeyRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
 
     routes.push_back({"POST", "/v1/api-keys", Role::kAdmin, 64 * 1024, "Create an API key (the key is shown once)",
                       [svc](Request& req) -> Result<Response> {
-        auto body = ParseObjectBody(req.body);
+        auto arena = BodyArena(req.body);
+        auto body = ParseObjectBody(req.body, arena);
         if (!body) return Fail(std::move(body.error()));
         FieldErrors errors;
         const Loc base{std::string("body")};

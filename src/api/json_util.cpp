@@ -92,11 +92,11 @@ Field<std::int64_t> FieldErrors::OptionalInt(const json::object& o, std::string_
     return f;
 }
 
-Result<json::object> ParseObjectBody(std::string_view body) {
+Result<json::object> ParseObjectBody(std::string_view body, json::monotonic_resource& arena) {
     boost::system::error_code ec;
     json::parse_options opts;
     opts.max_depth = 64;
-    json::value v = json::parse(body, ec, {}, opts);
+    json::value v = json::parse(body, ec, json::storage_ptr(&arena), opts);
     if (ec) {
         return Fail(Error::Validation({{{std::string("body")}, "Invalid JSON: " + ec.message(), "json_invalid"}}));
     }

@@ -21,6 +21,14 @@ domain::MeterValues SortedByTime(domain::MeterValues values) {
     return values;
 }
 
+// `values` in time order without copying when they already are (the usual case).
+std::span<const domain::MeterValue> TimeOrdered(const domain::MeterValues& values, domain::MeterValues& scratch) {
+    auto by_time = [](const domain::MeterValue& a, const domain::MeterValue& b) { return a.timestamp < b.timestamp; };
+    if (std::is_sorted(values.begin(), values.end(), by_time)) return values;
+    scratch = SortedByTime(values);
+    return scratch;
+}
+
 void ExtendTimeBounds(SessionRecord& r, const domain::MeterValues& values) {
     for (const auto& v : values) {
         if (!r.started_at || v.timestamp < *r.started_at) r.started_at = v.timestamp;
@@ -169,7 +177,8 @@ void SessionService::AnalyzeFull(storage::Transaction& tx, SessionRecord& r, con
         all_values = &loaded;
     }
     try {
-        auto sorted = SortedByTime(*all_values);
+        domain::MeterValues scratch;
+        auto sorted = TimeOrdered(*all_values, scratch);
         analysis::IncrementalAnalyzer analyzer(OptionsFor(r));
         analyzer.Append(sorted);
         StoreVerdict(tx, r, analyzer.Current(), analyzer.Serialize());
@@ -182,7 +191,8 @@ void SessionService::AnalyzeAppended(storage::Transaction& tx, SessionRecord& r,
     if (!r.analysis_state.empty() && !r.analysis_failed) {
         try {
             auto analyzer = analysis::IncrementalAnalyzer::Deserialize(r.analysis_state, OptionsFor(r));
-            auto sorted = SortedByTime(added);
+            domain::MeterValues scratch;
+            auto sorted = TimeOrdered(added, scratch);
             if (analyzer && analyzer->CanAppend(sorted)) {
                 analyzer->Append(sorted);
                 StoreVerdict(tx, r, analyzer->Current(), analyzer->Serialize());
@@ -208,7 +218,8 @@ Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, Upser
     fresh.metadata_json = cmd.changes.metadata_json.present ? cmd.changes.metadata_json.value : std::nullopt;
     if (values && !values->empty()) {
         try {
-            auto sorted = SortedByTime(*values);
+            domain::MeterValues scratch;
+            auto sorted = TimeOrdered(*values, scratch);
             analysis::IncrementalAnalyzer analyzer(OptionsFor(fresh));
             analyzer.Append(sorted);
             pre_verdict = analyzer.Current();
@@ -253,6 +264,7 @@ Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, Upser
                                                 r.station_id)));
     }
     const bool facts_changed = cmd.changes.metadata_json.present && cmd.changes.metadata_json.value != r.metadata_json;
+    const auto connector_before = std::make_pair(r.connector_id, r.evse_id);
     ApplyFields(r, cmd.changes);
     domain::MeterValues added;
     if (values && !values->empty()) {
@@ -271,7 +283,7 @@ Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, Upser
         AnalyzeFull(*tx, r, nullptr);
     }
     sessions.Update(r);
-    sessions.RegisterStation(r, r.updated_at);
+    if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
     tx->Commit();
     return r;
 }
@@ -285,6 +297,7 @@ Result<SessionRecord> SessionService::Replace(const domain::Principal& who, cons
     auto existing = sessions.Find(who.tenant_id, session_id);
     if (!existing) return Fail(Error::NotFound("Session not found"));
     SessionRecord r = std::move(*existing);
+    const auto connector_before = std::make_pair(r.connector_id, r.evse_id);
     ApplyFields(r, changes);
     sessions.DeleteChunks(r);
     r.next_chunk = 0;
@@ -295,7 +308,7 @@ Result<SessionRecord> SessionService::Replace(const domain::Principal& who, cons
     ExtendTimeBounds(r, values);
     AnalyzeFull(*tx, r, &values);
     sessions.Update(r);
-    sessions.RegisterStation(r, r.updated_at);
+    if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
     tx->Commit();
     return r;
 }
@@ -308,6 +321,7 @@ Result<SessionRecord> SessionService::Append(const domain::Principal& who, const
     if (!existing) return Fail(Error::NotFound("Session not found"));
     SessionRecord r = std::move(*existing);
     const bool facts_changed = changes.metadata_json.present && changes.metadata_json.value != r.metadata_json;
+    const auto connector_before = std::make_pair(r.connector_id, r.evse_id);
     ApplyFields(r, changes);
     // A retried PATCH repeats the previous request: drop values identical to ones of the last chunk
     // (or repeated within this request). Only that chunk is read, so appends stay O(request).
@@ -329,7 +343,7 @@ Result<SessionRecord> SessionService::Append(const domain::Principal& who, const
         AnalyzeFull(*tx, r, nullptr);
     }
     sessions.Update(r);
-    sessions.RegisterStation(r, r.updated_at);
+    if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
     tx->Commit();
     return r;
 }

@@ -247,7 +247,8 @@ void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
 
     routes.push_back({"POST", "/v1/sessions", Role::kMember, kSessionBodyLimit, "Create or upsert a session",
                       [svc](Request& req) -> Result<Response> {
-        auto body = ParseObjectBody(req.body);
+        auto arena = BodyArena(req.body);
+        auto body = ParseObjectBody(req.body, arena);
         if (!body) return Fail(std::move(body.error()));
         FieldErrors errors;
         const Loc base{std::string("body")};
@@ -280,7 +281,8 @@ void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
 
     routes.push_back({"PUT", "/v1/sessions/{session_id}", Role::kMember, kSessionBodyLimit,
                       "Replace all meter values of a session", [svc](Request& req) -> Result<Response> {
-        auto body = ParseObjectBody(req.body);
+        auto arena = BodyArena(req.body);
+        auto body = ParseObjectBody(req.body, arena);
         if (!body) return Fail(std::move(body.error()));
         FieldErrors errors;
         SessionChanges c = DecodeChanges(*body, {"completed", "invalid"}, errors);
@@ -295,7 +297,8 @@ void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
 
     routes.push_back({"PATCH", "/v1/sessions/{session_id}", Role::kMember, kSessionBodyLimit,
                       "Append meter values to a session", [svc](Request& req) -> Result<Response> {
-        auto body = ParseObjectBody(req.body);
+        auto arena = BodyArena(req.body);
+        auto body = ParseObjectBody(req.body, arena);
         if (!body) return Fail(std::move(body.error()));
         FieldErrors errors;
         SessionChanges c = DecodeChanges(*body, {"completed", "invalid"}, errors);

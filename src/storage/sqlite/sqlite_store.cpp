@@ -221,43 +221,53 @@ public:
     }
 
     void Update(const SessionRecord& r) override {
+        // Two statements: SQLite maintains every index that has a column in the SET list, whether
+        // or not the value changed, so the per-append update names only columns no index uses.
+        auto identity = c_.Prepare("SELECT connector_id, evse_id, started_at FROM sessions WHERE pk = ?1");
+        identity.Bind(1, r.pk);
+        if (identity.Step() && (identity.OptText(0) != r.connector_id || identity.OptText(1) != r.evse_id ||
+                                identity.OptInt(2) != r.started_at)) {
+            identity.Reset();
+            c_.Prepare("UPDATE sessions SET connector_id = ?2, evse_id = ?3, started_at = ?4 WHERE pk = ?1 AND tenant_id = ?5")
+                .Bind(1, r.pk)
+                .Bind(2, r.connector_id)
+                .Bind(3, r.evse_id)
+                .Bind(4, r.started_at)
+                .Bind(5, r.tenant_id)
+                .Run();
+        }
         auto s = c_.Prepare(
-            "UPDATE sessions SET connector_id = ?2, evse_id = ?3, metadata = ?4, client_status = ?5, "
-            "stop_reason = ?6, updated_at = ?7, started_at = ?8, ended_at = ?9, value_count = ?10, next_chunk = ?11, "
-            "analyzed_at = ?12, analysis_failed = ?13, message = ?14, is_anomaly = ?15, anomaly_score = ?16, "
-            "anomaly_confidence = ?17, is_incident = ?18, is_recurring = ?19, anomaly_count = ?20, "
-            "analysis_version = ?21, analysis_state = ?22 WHERE pk = ?1 AND tenant_id = ?23");
-        s.Bind(1, r.pk)
-            .Bind(2, r.connector_id)
-            .Bind(3, r.evse_id)
-            .Bind(4, r.metadata_json);
+            "UPDATE sessions SET metadata = ?2, client_status = ?3, stop_reason = ?4, updated_at = ?5, ended_at = ?6, "
+            "value_count = ?7, next_chunk = ?8, analyzed_at = ?9, analysis_failed = ?10, message = ?11, "
+            "is_anomaly = ?12, anomaly_score = ?13, anomaly_confidence = ?14, is_incident = ?15, is_recurring = ?16, "
+            "anomaly_count = ?17, analysis_version = ?18, analysis_state = ?19 WHERE pk = ?1 AND tenant_id = ?20");
+        s.Bind(1, r.pk).Bind(2, r.metadata_json);
         if (r.client_status == domain::ClientStatus::kNone) {
-            s.BindNull(5);
+            s.BindNull(3);
         } else {
-            s.Bind(5, ClientStatusText(r.client_status));
+            s.Bind(3, ClientStatusText(r.client_status));
         }
-        s.Bind(6, r.stop_reason)
-            .Bind(7, r.updated_at)
-            .Bind(8, r.started_at)
-            .Bind(9, r.ended_at)
-            .Bind(10, r.value_count)
-            .Bind(11, r.next_chunk)
-            .Bind(12, r.analyzed_at)
-            .Bind(13, std::int64_t{r.analysis_failed ? 1 : 0})
-            .Bind(14, r.message)
-            .Bind(15, OptBool(r.is_anomaly))
-            .Bind(16, r.anomaly_score)
-            .Bind(17, r.anomaly_confidence)
-            .Bind(18, OptBool(r.is_incident))
-            .Bind(19, OptBool(r.is_recurring))
-            .Bind(20, r.anomaly_count)
-            .Bind(21, r.analysis_version);
+        s.Bind(4, r.stop_reason)
+            .Bind(5, r.updated_at)
+            .Bind(6, r.ended_at)
+            .Bind(7, r.value_count)
+            .Bind(8, r.next_chunk)
+            .Bind(9, r.analyzed_at)
+            .Bind(10, std::int64_t{r.analysis_failed ? 1 : 0})
+            .Bind(11, r.message)
+            .Bind(12, OptBool(r.is_anomaly))
+            .Bind(13, r.anomaly_score)
+            .Bind(14, r.anomaly_confidence)
+            .Bind(15, OptBool(r.is_incident))
+            .Bind(16, OptBool(r.is_recurring))
+            .Bind(17, r.anomaly_count)
+            .Bind(18, r.analysis_version);
         if (r.analysis_state.empty()) {
-            s.BindNull(22);
+            s.BindNull(19);
         } else {
-            s.BindBlob(22, r.analysis_state);
+            s.BindBlob(19, r.analysis_state);
         }
-        s.Bind(23, r.tenant_id);
+        s.Bind(20, r.tenant_id);
         s.Run();
     }
 
