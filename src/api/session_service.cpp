@@ -206,6 +206,20 @@ void SessionService::AnalyzeAppended(storage::Transaction& tx, SessionRecord& r,
 }
 
 Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, UpsertSession cmd) {
+    return storage::WithRetry([&] { return UpsertOnce(who, cmd); });
+}
+
+Result<SessionRecord> SessionService::Replace(const domain::Principal& who, const std::string& session_id,
+                                              SessionChanges changes) {
+    return storage::WithRetry([&] { return ReplaceOnce(who, session_id, changes); });
+}
+
+Result<SessionRecord> SessionService::Append(const domain::Principal& who, const std::string& session_id,
+                                             SessionChanges changes) {
+    return storage::WithRetry([&] { return AppendOnce(who, session_id, changes); });
+}
+
+Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, const UpsertSession& cmd) {
     const auto& values = cmd.changes.meter_values;
     if (values && static_cast<std::int64_t>(values->size()) > kMaxValuesPerSession) return Fail(TooManyValues());
 
@@ -288,8 +302,8 @@ Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, Upser
     return r;
 }
 
-Result<SessionRecord> SessionService::Replace(const domain::Principal& who, const std::string& session_id,
-                                              SessionChanges changes) {
+Result<SessionRecord> SessionService::ReplaceOnce(const domain::Principal& who, const std::string& session_id,
+                                                  const SessionChanges& changes) {
     const auto& values = *changes.meter_values;
     if (static_cast<std::int64_t>(values.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
     auto tx = store_.Begin(TxMode::kWrite);
@@ -313,8 +327,8 @@ Result<SessionRecord> SessionService::Replace(const domain::Principal& who, cons
     return r;
 }
 
-Result<SessionRecord> SessionService::Append(const domain::Principal& who, const std::string& session_id,
-                                             SessionChanges changes) {
+Result<SessionRecord> SessionService::AppendOnce(const domain::Principal& who, const std::string& session_id,
+                                                 const SessionChanges& changes) {
     auto tx = store_.Begin(TxMode::kWrite);
     auto& sessions = tx->Sessions();
     auto existing = sessions.Find(who.tenant_id, session_id);

@@ -53,7 +53,11 @@ public:
     Result<storage::SessionPage> List(const domain::Principal& who, const storage::SessionFilter& filter);
 
 private:
-    struct Prepared;
+    Result<storage::SessionRecord> UpsertOnce(const domain::Principal& who, const UpsertSession& command);
+    Result<storage::SessionRecord> ReplaceOnce(const domain::Principal& who, const std::string& session_id,
+                                               const SessionChanges& changes);
+    Result<storage::SessionRecord> AppendOnce(const domain::Principal& who, const std::string& session_id,
+                                              const SessionChanges& changes);
     void ApplyFields(storage::SessionRecord& r, const SessionChanges& c) const;
     void AnalyzeFull(storage::Transaction& tx, storage::SessionRecord& r, const domain::MeterValues* all_values);
     void AnalyzeAppended(storage::Transaction& tx, storage::SessionRecord& r, const domain::MeterValues& added);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +14,26 @@
 #include "domain/session.h"
 
 namespace evni::storage {
+
+// Thrown by a store when a transaction lost a race with another one (serialization failure,
+// deadlock, a unique key inserted concurrently): the whole unit of work may be retried.
+class TransientConflict : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Runs `work` (which begins and commits its own transaction) again while it throws
+// TransientConflict, at most `attempts` times.
+template <typename F>
+auto WithRetry(F&& work, int attempts = 5) -> decltype(work()) {
+    for (int i = 1;; ++i) {
+        try {
+            return work();
+        } catch (const TransientConflict&) {
+            if (i >= attempts) throw;
+        }
+    }
+}
 
 // A stored charging session: identity, client fields and the latest analysis summary.
 struct SessionRecord {
