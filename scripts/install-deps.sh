@@ -9,7 +9,7 @@ packages=(
     libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
     libexpected-dev libhowardhinnant-date-dev libcurl4-openssl-dev
     libgtest-dev libgmock-dev libbenchmark-dev
-    python3 python3-pytest python3-requests
+    python3 python3-pytest python3-requests python3-jsonschema
     wrk
 )
 

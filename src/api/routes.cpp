@@ -21,6 +21,7 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddHealthRoutes(routes_, ctx_);
     AddSessionRoutes(routes_, ctx_);
     AddApiKeyRoutes(routes_, ctx_);
+    AddDocsRoutes(routes_, ctx_);
 }
 
 Api::~Api() = default;

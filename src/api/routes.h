@@ -41,6 +41,7 @@ struct ApiContext {
     Metrics* metrics = nullptr;
     SessionService* sessions = nullptr;
     ApiKeyService* api_keys = nullptr;
+    std::string docs_dir{};  // files of the /docs viewer; empty: "docs" next to the binary
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api_key_service.h"
+#include "api/openapi.h"
 #include "api/routes.h"
 #include "api/session_service.h"
 #include "config/config.h"
@@ -42,7 +43,7 @@ std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_no
     return store;
 }
 
-int Serve(const config::ServeConfig& cfg) {
+int Serve(const config::ServeConfig& cfg, const std::string& docs_dir) {
     auto listen = config::ParseListen(cfg.listen);
     if (!listen) throw std::runtime_error(listen.error().detail);
     Metrics metrics;
@@ -51,6 +52,7 @@ int Serve(const config::ServeConfig& cfg) {
     api::SessionService sessions(*store, clock, metrics);
     api::ApiKeyService keys(*store, clock);
     api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys};
+    ctx.docs_dir = docs_dir;
     api::Api api(ctx);
     http::ServerOptions so;
     so.host = listen->host;
@@ -102,16 +104,28 @@ int main(int argc, char** argv) {
     tenant_create->add_option("--db", db, "Database URL")->envname("EVNI_DB")->capture_default_str();
     tenant_create->add_flag("--if-none", if_none, "Only create it when the database has no tenant yet");
 
+    // Documentation: the viewer's files for /docs, and the OpenAPI document without a server.
+    std::string docs_dir;
+    serve->add_option("--docs-dir", docs_dir, "Directory with the /docs viewer files (default: docs/ next to the binary)")
+        ->envname("EVNI_DOCS_DIR");
+    auto* openapi_cmd = app.add_subcommand("openapi", "Print the OpenAPI 3.1 document of the API (as /openapi.json)");
+
     CLI11_PARSE(app, argc, argv);
 
     try {
         if (serve->parsed()) {
             evni::log::Init(serve_cfg.log_level);
-            int rc = Serve(serve_cfg);
+            int rc = Serve(serve_cfg, docs_dir);
             spdlog::shutdown();
             return rc;
         }
         evni::log::Init("warn");
+        if (openapi_cmd->parsed()) {
+            evni::api::Api api(evni::api::ApiContext{});  // only the route table is used
+            auto doc = evni::api::openapi::BuildDocument(api.Routes(), evni::api::openapi::DocRegistry::Default());
+            std::cout << boost::json::serialize(doc) << std::endl;
+            return 0;
+        }
         if (migrate->parsed()) {
             auto store = OpenStore(db, false, nullptr);
             std::cout << "{\"status\":\"migrated\"}" << std::endl;

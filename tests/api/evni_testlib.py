@@ -17,6 +17,8 @@ from pathlib import Path
 
 import requests
 
+import contract
+
 BINARY = os.environ.get("EVNI_BINARY") or "/work/main/build/debug/src/app/evni"
 STARTUP_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
@@ -169,7 +171,9 @@ class ApiClient:
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         kwargs.setdefault("timeout", HTTP_TIMEOUT_S)
-        return self.http.request(method, self.base_url + path, **kwargs)
+        r = self.http.request(method, self.base_url + path, **kwargs)
+        contract.check_response(self.base_url, r)  # the response matches its schema in /openapi.json
+        return r
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)
