@@ -13,6 +13,7 @@
 #include "api/session_service.h"
 #include "config/config.h"
 #include "http/server.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -24,31 +25,52 @@ using namespace evni;
 
 constexpr const char* kVersion = "0.1.0";
 
-std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_node, Metrics* metrics) {
+// The database URL without its password, for logs.
+std::string RedactedDbUrl(const std::string& url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    auto at = url.find('@', scheme + 3);
+    auto colon = url.find(':', scheme + 3);
+    if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+// Opens the database named by `url` and applies pending migrations. SQLite takes the single-node lock
+// when `single_node` is set (evni serve); PostgreSQL allows several nodes on one database.
+std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_node, Metrics* metrics,
+                                          int pool_size = 2) {
     auto parsed = config::ParseDbUrl(url);
     if (!parsed) throw std::runtime_error(parsed.error().detail);
-    if (parsed->kind == config::DbKind::kPostgres) {
-        throw std::runtime_error("PostgreSQL storage is not available in this build yet; use sqlite:///path/file.db");
-    }
-    storage::sqlite::SqliteOptions o;
-    o.path = parsed->target;
-    o.single_node_lock = single_node;
+    storage::TxObserver observer;
     if (metrics) {
-        o.observer = [metrics](storage::TxMode mode, double seconds) {
+        observer = [metrics](storage::TxMode mode, double seconds) {
             metrics->ObserveTransaction(mode == storage::TxMode::kRead ? "read" : "write", seconds);
         };
     }
-    auto store = storage::sqlite::OpenSqliteStore(o);
+    std::unique_ptr<storage::Store> store;
+    if (parsed->kind == config::DbKind::kPostgres) {
+        storage::postgres::PostgresOptions o;
+        o.conninfo = parsed->target;
+        o.pool_size = pool_size;
+        o.observer = std::move(observer);
+        store = storage::postgres::OpenPostgresStore(o);
+    } else {
+        storage::sqlite::SqliteOptions o;
+        o.path = parsed->target;
+        o.single_node_lock = single_node;
+        o.observer = std::move(observer);
+        store = storage::sqlite::OpenSqliteStore(o);
+    }
     store->Migrate();
     return store;
 }
 
-int Serve(const config::ServeConfig& cfg, const std::string& docs_dir) {
+int Serve(const config::ServeConfig& cfg, const std::string& docs_dir, int db_pool) {
     auto listen = config::ParseListen(cfg.listen);
     if (!listen) throw std::runtime_error(listen.error().detail);
     Metrics metrics;
     SystemClock clock;
-    auto store = OpenStore(cfg.db, /*single_node=*/true, &metrics);
+    auto store = OpenStore(cfg.db, /*single_node=*/true, &metrics, db_pool);
     api::SessionService sessions(*store, clock, metrics);
     api::ApiKeyService keys(*store, clock);
     api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys};
@@ -61,7 +83,7 @@ int Serve(const config::ServeConfig& cfg, const std::string& docs_dir) {
     so.idle_timeout = std::chrono::seconds(cfg.idle_timeout_s);
     http::Server server(so, api, metrics);
     auto port = server.Listen();
-    spdlog::info("evni {} listening on {}:{} (database {})", kVersion, listen->host, port, cfg.db);
+    spdlog::info("evni {} listening on {}:{} (database {})", kVersion, listen->host, port, RedactedDbUrl(cfg.db));
     server.Run();
     spdlog::info("evni stopped");
     return 0;
@@ -81,7 +103,10 @@ int main(int argc, char** argv) {
     config::ServeConfig serve_cfg;
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API");
     serve->add_option("--listen", serve_cfg.listen, "HOST:PORT to listen on")->envname("EVNI_LISTEN")->capture_default_str();
-    serve->add_option("--db", serve_cfg.db, "Database URL (sqlite:///path/file.db)")->envname("EVNI_DB")->capture_default_str();
+    serve->add_option("--db", serve_cfg.db, "Database URL (sqlite:///path/file.db or postgresql://user:pass@host:port/db)")->envname("EVNI_DB")->capture_default_str();
+    int db_pool = 8;
+    serve->add_option("--db-pool", db_pool, "PostgreSQL connections per process (at most)")
+        ->envname("EVNI_DB_POOL")->check(CLI::Range(1, 1000))->capture_default_str();
     serve->add_option("--workers", serve_cfg.workers, "Request worker threads")
         ->envname("EVNI_WORKERS")->check(CLI::Range(1, 256))->capture_default_str();
     serve->add_option("--idle-timeout", serve_cfg.idle_timeout_s, "Seconds an idle keep-alive connection stays open")
@@ -115,7 +140,7 @@ int main(int argc, char** argv) {
     try {
         if (serve->parsed()) {
             evni::log::Init(serve_cfg.log_level);
-            int rc = Serve(serve_cfg, docs_dir);
+            int rc = Serve(serve_cfg, docs_dir, db_pool);
             spdlog::shutdown();
             return rc;
         }

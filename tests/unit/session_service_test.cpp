@@ -1,13 +1,13 @@
-// Sessions use cases against a real SQLite file: upsert, replace, append, isolation, atomicity and
-// incremental analysis equal to a full re-analysis.
+// Sessions use cases against a real database, on SQLite and on PostgreSQL: upsert, replace, append,
+// isolation, atomicity and incremental analysis equal to a full re-analysis.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
+#include <atomic>
+#include <thread>
 
 #include "api/api_key_service.h"
 #include "api/session_service.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage_test_backend.h"
 #include "util/crypto.h"
 
 namespace evni::api {
@@ -39,16 +39,13 @@ domain::MeterValues AcSession(int minutes) {
     return v;
 }
 
-class SessionServiceTest : public ::testing::Test {
+class SessionServiceTest : public ::testing::TestWithParam<testing::Backend> {
 protected:
     void SetUp() override {
         ASSERT_TRUE(crypto::Init());
-        dir_ = std::filesystem::temp_directory_path() / ("evni-svc-" + crypto::RandomHex(6));
-        std::filesystem::create_directories(dir_);
-        storage::sqlite::SqliteOptions o;
-        o.path = (dir_ / "evni.db").string();
-        store_ = storage::sqlite::OpenSqliteStore(o);
-        store_->Migrate();
+        db_ = std::make_unique<testing::TestDatabase>(GetParam());
+        if (db_->skip) GTEST_SKIP() << "PostgreSQL test cluster not configured (EVNI_PG_URL_FILE)";
+        store_ = db_->Open();
         keys_ = std::make_unique<ApiKeyService>(*store_, clock_);
         svc_ = std::make_unique<SessionService>(*store_, clock_, metrics_);
         auto a = keys_->CreateTenant("a");
@@ -61,7 +58,7 @@ protected:
         svc_.reset();
         keys_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
+        db_.reset();
     }
     UpsertSession Cmd(const std::string& id, std::optional<domain::MeterValues> values) {
         UpsertSession c;
@@ -72,7 +69,7 @@ protected:
         return c;
     }
 
-    std::filesystem::path dir_;
+    std::unique_ptr<testing::TestDatabase> db_;
     FixedClock clock_;
     Metrics metrics_;
     std::unique_ptr<storage::Store> store_;
@@ -82,7 +79,7 @@ protected:
     std::string alice_key_;
 };
 
-TEST_F(SessionServiceTest, EmptySessionIsPendingWithAMessage) {
+TEST_P(SessionServiceTest, EmptySessionIsPendingWithAMessage) {
     auto r = svc_->Upsert(alice_, Cmd("s1", std::nullopt));
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->analyzed_at);
@@ -90,7 +87,7 @@ TEST_F(SessionServiceTest, EmptySessionIsPendingWithAMessage) {
     EXPECT_EQ(domain::SessionStatusName(r->client_status, false, false), "pending");
 }
 
-TEST_F(SessionServiceTest, ReferenceExampleIsFlaggedAsSocDecrease) {
+TEST_P(SessionServiceTest, ReferenceExampleIsFlaggedAsSocDecrease) {
     domain::MeterValues v;
     double kwh[] = {0, 5.5, 11.1}, kw[] = {0, 22, 22}, soc[] = {80, 65, 50};
     for (int i = 0; i < 3; ++i) {
@@ -108,7 +105,7 @@ TEST_F(SessionServiceTest, ReferenceExampleIsFlaggedAsSocDecrease) {
     EXPECT_TRUE(found);
 }
 
-TEST_F(SessionServiceTest, CleanSessionIsNormalAndStoredLosslessly) {
+TEST_P(SessionServiceTest, CleanSessionIsNormalAndStoredLosslessly) {
     auto values = AcSession(120);
     auto r = svc_->Upsert(alice_, Cmd("clean", values));
     ASSERT_TRUE(r);
@@ -120,7 +117,7 @@ TEST_F(SessionServiceTest, CleanSessionIsNormalAndStoredLosslessly) {
     EXPECT_EQ(d->record.value_count, 360);
 }
 
-TEST_F(SessionServiceTest, RetriedPostDoesNotDoubleValues) {
+TEST_P(SessionServiceTest, RetriedPostDoesNotDoubleValues) {
     auto values = AcSession(10);
     ASSERT_TRUE(svc_->Upsert(alice_, Cmd("retry", values)));
     auto again = svc_->Upsert(alice_, Cmd("retry", values));
@@ -128,7 +125,7 @@ TEST_F(SessionServiceTest, RetriedPostDoesNotDoubleValues) {
     EXPECT_EQ(again->value_count, 30);
 }
 
-TEST_F(SessionServiceTest, UpsertOnAnotherStationConflicts) {
+TEST_P(SessionServiceTest, UpsertOnAnotherStationConflicts) {
     ASSERT_TRUE(svc_->Upsert(alice_, Cmd("s", std::nullopt)));
     auto c = Cmd("s", std::nullopt);
     c.station_id = "CP-2";
@@ -137,7 +134,7 @@ TEST_F(SessionServiceTest, UpsertOnAnotherStationConflicts) {
     EXPECT_EQ(r.error().code, ErrorCode::kConflict);
 }
 
-TEST_F(SessionServiceTest, TenantsAreIsolated) {
+TEST_P(SessionServiceTest, TenantsAreIsolated) {
     ASSERT_TRUE(svc_->Upsert(alice_, Cmd("shared-id", AcSession(5))));
     EXPECT_EQ(svc_->Get(bob_, "shared-id").error().code, ErrorCode::kNotFound);
     SessionChanges c;
@@ -150,7 +147,7 @@ TEST_F(SessionServiceTest, TenantsAreIsolated) {
     EXPECT_EQ(svc_->List(bob_, {})->total_count, 1);
 }
 
-TEST_F(SessionServiceTest, IncrementalAppendEqualsFullReanalysis) {
+TEST_P(SessionServiceTest, IncrementalAppendEqualsFullReanalysis) {
     // Append a session with a register decrease 3 values at a time; compare with one full PUT.
     auto values = AcSession(90);
     for (size_t i = 0; i < values.size(); ++i) {
@@ -179,7 +176,7 @@ TEST_F(SessionServiceTest, IncrementalAppendEqualsFullReanalysis) {
     EXPECT_TRUE(full->is_anomaly.value_or(false));
 }
 
-TEST_F(SessionServiceTest, OutOfOrderAppendFallsBackToFullAnalysis) {
+TEST_P(SessionServiceTest, OutOfOrderAppendFallsBackToFullAnalysis) {
     auto values = AcSession(30);
     domain::MeterValues late(values.begin() + 60, values.end());
     domain::MeterValues early(values.begin(), values.begin() + 60);
@@ -194,7 +191,7 @@ TEST_F(SessionServiceTest, OutOfOrderAppendFallsBackToFullAnalysis) {
     EXPECT_EQ(r->started_at, kT0);
 }
 
-TEST_F(SessionServiceTest, ClientStatusIsSticky) {
+TEST_P(SessionServiceTest, ClientStatusIsSticky) {
     auto c = Cmd("st", AcSession(5));
     c.changes.status = domain::ClientStatus::kCompleted;
     auto r = svc_->Upsert(alice_, c);
@@ -202,7 +199,7 @@ TEST_F(SessionServiceTest, ClientStatusIsSticky) {
     EXPECT_EQ(domain::SessionStatusName(r->client_status, r->analyzed_at.has_value(), r->analysis_failed), "completed");
 }
 
-TEST_F(SessionServiceTest, RecurringNeedsTwoOtherSessionsOnTheConnector) {
+TEST_P(SessionServiceTest, RecurringNeedsTwoOtherSessionsOnTheConnector) {
     auto with_decrease = [](EpochMs shift) {
         auto v = AcSession(60);
         for (auto& x : v) {
@@ -224,7 +221,7 @@ TEST_F(SessionServiceTest, RecurringNeedsTwoOtherSessionsOnTheConnector) {
     EXPECT_EQ(r3->is_recurring, true);
 }
 
-TEST_F(SessionServiceTest, ApiKeysAuthenticateAndRevoke) {
+TEST_P(SessionServiceTest, ApiKeysAuthenticateAndRevoke) {
     auto who = keys_->Authenticate(alice_key_);
     ASSERT_TRUE(who);
     EXPECT_EQ(who->tenant_id, alice_.tenant_id);
@@ -240,6 +237,65 @@ TEST_F(SessionServiceTest, ApiKeysAuthenticateAndRevoke) {
     clock_.now += 2 * 86'400'000LL;
     EXPECT_FALSE(keys_->Authenticate(k2->secret));  // expired
 }
+
+// Writers of one session on several threads (with their own connections on PostgreSQL) serialise:
+// no appended value is lost and the verdict equals a full analysis of all values.
+TEST_P(SessionServiceTest, ConcurrentAppendsLoseNothing) {
+    auto values = AcSession(60);
+    ASSERT_TRUE(svc_->Upsert(alice_, Cmd("conc", std::nullopt)));
+    constexpr int kThreads = 4;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            // Thread t appends minutes t, t + 4, ...: the appends arrive out of order across threads.
+            for (size_t m = static_cast<size_t>(t); m < 60; m += kThreads) {
+                SessionChanges c;
+                c.meter_values = domain::MeterValues(values.begin() + static_cast<long>(3 * m),
+                                                     values.begin() + static_cast<long>(3 * m + 3));
+                if (!svc_->Append(alice_, "conc", c)) failures++;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+    auto d = svc_->Get(alice_, "conc");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->record.value_count, 180);
+    EXPECT_EQ(d->values, values);  // sorted by time on read
+    auto full = svc_->Upsert(alice_, Cmd("conc-full", values));
+    ASSERT_TRUE(full);
+    EXPECT_EQ(d->record.anomalies, full->anomalies);
+    EXPECT_EQ(d->record.anomaly_score, full->anomaly_score);
+    EXPECT_EQ(d->record.anomaly_confidence, full->anomaly_confidence);
+}
+
+// Concurrent upserts of one new session id create one session holding every distinct value.
+TEST_P(SessionServiceTest, ConcurrentUpsertsCreateOneSession) {
+    auto values = AcSession(20);
+    constexpr int kThreads = 4;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            domain::MeterValues mine(values.begin() + 15 * t, values.begin() + 15 * (t + 1));
+            if (!svc_->Upsert(alice_, Cmd("race", mine))) failures++;
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+    auto page = svc_->List(alice_, {});
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->total_count, 1);
+    auto d = svc_->Get(alice_, "race");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->record.value_count, 60);
+    EXPECT_EQ(d->values, values);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SessionServiceTest,
+                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
+                         testing::BackendName);
 
 }  // namespace
 }  // namespace evni::api

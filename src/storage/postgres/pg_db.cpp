@@ -1,0 +1,361 @@
+#include "storage/postgres/pg_db.h"
+
+#include <endian.h>
+#include <libpq-fe.h>
+
+#include <cstring>
+#include <limits>
+
+#include "storage/store.h"
+
+namespace evni::storage::postgres {
+namespace {
+
+// Milliseconds between the Unix epoch and PostgreSQL's (2000-01-01T00:00:00Z).
+constexpr std::int64_t kPgEpochOffsetMs = 946'684'800'000LL;
+constexpr unsigned kInt2Oid = 21, kInt4Oid = 23, kFloat4Oid = 700, kVarcharOid = 1043, kJsonbOid = 3802;
+
+// SQLSTATEs after which the whole unit of work may simply run again.
+bool IsTransient(std::string_view sqlstate) {
+    return sqlstate == "40001"      // serialization_failure
+           || sqlstate == "40P01";  // deadlock_detected
+}
+
+std::string Field(const PGresult* res, int code) {
+    const char* v = res ? PQresultErrorField(res, code) : nullptr;
+    return v ? std::string(v) : std::string();
+}
+
+std::string Trimmed(const char* message) {
+    std::string m = message ? message : "";
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    return m;
+}
+
+void IgnoreNotice(void*, const char*) {}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------- Params
+
+Params& Params::Fixed(PgType type, const void* big_endian, size_t size) {
+    Param p;
+    p.type = type;
+    p.owned.assign(static_cast<const char*>(big_endian), size);
+    params_.push_back(std::move(p));
+    return *this;
+}
+
+Params& Params::Add(std::int64_t v) {
+    std::uint64_t be = htobe64(static_cast<std::uint64_t>(v));
+    return Fixed(PgType::kInt8, &be, sizeof be);
+}
+
+Params& Params::Add(double v) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    bits = htobe64(bits);
+    return Fixed(PgType::kFloat8, &bits, sizeof bits);
+}
+
+Params& Params::Add(bool v) {
+    char b = v ? 1 : 0;
+    return Fixed(PgType::kBool, &b, 1);
+}
+
+Params& Params::Add(std::string_view v) {
+    Param p;
+    p.type = PgType::kText;
+    p.owned.assign(v);
+    params_.push_back(std::move(p));
+    return *this;
+}
+
+Params& Params::Add(const std::optional<std::string>& v) {
+    return v ? Add(std::string_view(*v)) : AddNull(PgType::kText);
+}
+Params& Params::Add(const std::optional<std::int64_t>& v) { return v ? Add(*v) : AddNull(PgType::kInt8); }
+Params& Params::Add(const std::optional<double>& v) { return v ? Add(*v) : AddNull(PgType::kFloat8); }
+Params& Params::Add(const std::optional<bool>& v) { return v ? Add(*v) : AddNull(PgType::kBool); }
+
+Params& Params::AddTime(domain::EpochMs ms) {
+    constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 1000 - kPgEpochOffsetMs;
+    if (ms > kLimit || ms < -kLimit) throw DbError("timestamp out of range: " + std::to_string(ms) + " ms");
+    std::uint64_t be = htobe64(static_cast<std::uint64_t>((ms - kPgEpochOffsetMs) * 1000));
+    Fixed(PgType::kTimestamptz, &be, sizeof be);
+    return *this;
+}
+
+Params& Params::AddTime(const std::optional<domain::EpochMs>& ms) {
+    return ms ? AddTime(*ms) : AddNull(PgType::kTimestamptz);
+}
+
+Params& Params::AddBytes(std::span<const std::uint8_t> bytes) {
+    Param p;
+    p.type = PgType::kBytea;
+    p.external = bytes.data();
+    p.external_size = bytes.size();
+    params_.push_back(std::move(p));
+    return *this;
+}
+
+Params& Params::AddNull(PgType type) {
+    Param p;
+    p.type = type;
+    p.null = true;
+    params_.push_back(std::move(p));
+    return *this;
+}
+
+// ---------------------------------------------------------------------------------------------- Result
+
+Result::~Result() {
+    if (res_) PQclear(res_);
+}
+
+int Result::Rows() const { return PQntuples(res_); }
+
+std::int64_t Result::Affected() const {
+    const char* n = PQcmdTuples(res_);
+    return (n && *n) ? std::stoll(n) : 0;
+}
+
+bool Result::IsNull(int row, int col) const { return PQgetisnull(res_, row, col) != 0; }
+
+std::span<const char> Result::Raw(int row, int col, unsigned expected_oid, size_t expected_size) const {
+    if (PQftype(res_, col) != expected_oid) {
+        throw DbError("result column " + std::to_string(col) + " has type oid " + std::to_string(PQftype(res_, col)) +
+                      ", expected " + std::to_string(expected_oid));
+    }
+    const char* p = PQgetvalue(res_, row, col);
+    auto n = static_cast<size_t>(PQgetlength(res_, row, col));
+    if (expected_size && n != expected_size)
+        throw DbError("unexpected binary length in result column " + std::to_string(col));
+    return {p, n};
+}
+
+std::int64_t Result::Int(int row, int col) const {
+    switch (PQftype(res_, col)) {
+        case kInt2Oid: {
+            std::uint16_t v;
+            std::memcpy(&v, Raw(row, col, kInt2Oid, 2).data(), 2);
+            return static_cast<std::int16_t>(be16toh(v));
+        }
+        case kInt4Oid: {
+            std::uint32_t v;
+            std::memcpy(&v, Raw(row, col, kInt4Oid, 4).data(), 4);
+            return static_cast<std::int32_t>(be32toh(v));
+        }
+        default: {
+            std::uint64_t v;
+            std::memcpy(&v, Raw(row, col, static_cast<unsigned>(PgType::kInt8), 8).data(), 8);
+            return static_cast<std::int64_t>(be64toh(v));
+        }
+    }
+}
+
+double Result::Double(int row, int col) const {
+    if (PQftype(res_, col) == kFloat4Oid) {
+        std::uint32_t bits;
+        std::memcpy(&bits, Raw(row, col, kFloat4Oid, 4).data(), 4);
+        bits = be32toh(bits);
+        float f;
+        std::memcpy(&f, &bits, 4);
+        return f;
+    }
+    std::uint64_t bits;
+    std::memcpy(&bits, Raw(row, col, static_cast<unsigned>(PgType::kFloat8), 8).data(), 8);
+    bits = be64toh(bits);
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
+}
+
+bool Result::Bool(int row, int col) const { return Raw(row, col, static_cast<unsigned>(PgType::kBool), 1)[0] != 0; }
+
+std::string Result::Text(int row, int col) const {
+    auto oid = PQftype(res_, col);
+    if (oid == kJsonbOid) {
+        // Binary jsonb: a version byte (1), then the JSON text.
+        auto raw = Raw(row, col, kJsonbOid);
+        if (raw.empty() || raw[0] != 1) throw DbError("unsupported jsonb binary version");
+        return std::string(raw.data() + 1, raw.size() - 1);
+    }
+    auto raw = Raw(row, col, oid == kVarcharOid ? kVarcharOid : static_cast<unsigned>(PgType::kText));
+    return std::string(raw.data(), raw.size());
+}
+
+domain::EpochMs Result::Time(int row, int col) const {
+    std::uint64_t v;
+    std::memcpy(&v, Raw(row, col, static_cast<unsigned>(PgType::kTimestamptz), 8).data(), 8);
+    auto us = static_cast<std::int64_t>(be64toh(v));
+    // Floor division: values we wrote are whole milliseconds; others (e.g. now()) are truncated.
+    std::int64_t ms = us / 1000;
+    if (us % 1000 < 0) --ms;
+    return ms + kPgEpochOffsetMs;
+}
+
+std::span<const std::uint8_t> Result::Bytes(int row, int col) const {
+    auto raw = Raw(row, col, static_cast<unsigned>(PgType::kBytea));
+    return {reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()};
+}
+
+std::optional<std::string> Result::OptText(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return Text(row, col);
+}
+std::optional<std::int64_t> Result::OptInt(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return Int(row, col);
+}
+std::optional<double> Result::OptDouble(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return Double(row, col);
+}
+std::optional<bool> Result::OptBool(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return Bool(row, col);
+}
+std::optional<domain::EpochMs> Result::OptTime(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return Time(row, col);
+}
+
+// ---------------------------------------------------------------------------------------------- Connection
+
+Connection::Connection(const std::string& conninfo) {
+    // Our defaults come first so that the same settings in the URL (processed last) win.
+    const char* keywords[] = {"application_name", "connect_timeout", "dbname", nullptr};
+    const char* values[] = {"evni", "10", conninfo.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+        std::string msg = conn_ ? Trimmed(PQerrorMessage(conn_)) : "out of memory";
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw DbError("cannot connect to PostgreSQL: " + msg, "08001");
+    }
+    // Notices (e.g. "relation already exists, skipping") would go to stderr, which holds JSON logs.
+    PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+bool Connection::Healthy() const {
+    return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
+bool Connection::InTransaction() const {
+    auto s = PQtransactionStatus(conn_);
+    return s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
+}
+
+void Connection::Fail(PGresult* res, std::string_view what) {
+    std::string sqlstate = Field(res, PG_DIAG_SQLSTATE);
+    std::string constraint = Field(res, PG_DIAG_CONSTRAINT_NAME);
+    std::string msg = Trimmed(res ? PQresultErrorMessage(res) : nullptr);
+    if (msg.empty()) msg = Trimmed(PQerrorMessage(conn_));
+    if (res) PQclear(res);
+    if (IsTransient(sqlstate)) throw TransientConflict("PostgreSQL " + sqlstate + ": " + msg);
+    throw DbError(std::string(what) + " failed: " + msg, sqlstate, constraint);
+}
+
+Result Connection::Exec(std::string_view sql, const Params& params) {
+    const int n = params.Size();
+    std::vector<Oid> types(static_cast<size_t>(n));
+    std::vector<const char*> values(static_cast<size_t>(n));
+    std::vector<int> lengths(static_cast<size_t>(n));
+    std::vector<int> formats(static_cast<size_t>(n));
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+        const auto& p = params.params_[i];
+        types[i] = static_cast<Oid>(p.type);
+        formats[i] = p.type == PgType::kText ? 0 : 1;
+        if (p.null) {
+            values[i] = nullptr;
+        } else if (p.type == PgType::kBytea) {
+            values[i] = p.external_size ? reinterpret_cast<const char*>(p.external) : "";
+            lengths[i] = static_cast<int>(p.external_size);
+        } else {
+            values[i] = p.owned.c_str();  // text: NUL-terminated; binary: length given
+            lengths[i] = static_cast<int>(p.owned.size());
+        }
+    }
+    // The key includes the parameter types: one SQL text could be sent with different types.
+    std::string key(sql);
+    key.append(1, '\0').append(reinterpret_cast<const char*>(types.data()), types.size() * sizeof(Oid));
+    auto it = prepared_.find(key);
+    if (it == prepared_.end()) {
+        std::string name = "evni_" + std::to_string(prepared_.size() + 1);
+        std::string text(sql);
+        PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), n, types.data());
+        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) Fail(res, "prepare");
+        PQclear(res);
+        it = prepared_.emplace(std::move(key), std::move(name)).first;
+    }
+    PGresult* res = PQexecPrepared(conn_, it->second.c_str(), n, values.data(), lengths.data(), formats.data(),
+                                   /*resultFormat=*/1);
+    auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) Fail(res, "query");
+    return Result(res);
+}
+
+void Connection::ExecScript(const std::string& sql) {
+    PGresult* res = PQexec(conn_, sql.c_str());
+    auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) Fail(res, "statement");
+    PQclear(res);
+}
+
+// ---------------------------------------------------------------------------------------------- ConnectionPool
+
+ConnectionPool::ConnectionPool(std::string conninfo, int max_size, std::chrono::milliseconds acquire_timeout)
+    : conninfo_(std::move(conninfo)), max_size_(max_size < 1 ? 1 : max_size), acquire_timeout_(acquire_timeout) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+ConnectionPool::Lease::~Lease() {
+    if (pool_) pool_->Release(std::move(conn_));
+}
+
+void ConnectionPool::Lease::Discard() {
+    conn_.reset();
+    if (pool_) pool_->Release(nullptr);
+    pool_ = nullptr;
+}
+
+ConnectionPool::Lease ConnectionPool::Acquire() {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, acquire_timeout_, [&] { return !idle_.empty() || open_ < max_size_; })) {
+        throw DbError("no database connection free after " + std::to_string(acquire_timeout_.count()) +
+                      " ms (pool of " + std::to_string(max_size_) + ")");
+    }
+    if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        lock.unlock();
+        if (conn->Healthy()) return Lease(this, std::move(conn));
+        conn.reset();  // broken while idle: open a new one in its slot
+    } else {
+        ++open_;
+        lock.unlock();
+    }
+    try {
+        return Lease(this, std::make_unique<Connection>(conninfo_));
+    } catch (...) {
+        Release(nullptr);
+        throw;
+    }
+}
+
+void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
+    // A broken connection, or one left inside a transaction, is closed rather than handed out again.
+    if (conn && !conn->Healthy()) conn.reset();
+    std::lock_guard g(mutex_);
+    if (conn) {
+        idle_.push_back(std::move(conn));
+    } else {
+        --open_;
+    }
+    cv_.notify_one();
+}
+
+}  // namespace evni::storage::postgres

@@ -1,0 +1,525 @@
+#include "storage/postgres/pg_store.h"
+
+#include <chrono>
+
+#include "storage/meter_codec.h"
+#include "storage/migrations.h"
+#include "storage/postgres/pg_db.h"
+#include "util/time.h"
+
+namespace evni::storage::postgres {
+namespace {
+
+using domain::EpochMs;
+
+// Serialises migrations of every node starting at once ("evni" in ASCII).
+constexpr std::int64_t kMigrationLockKey = 0x65766e69;
+
+std::string_view ClientStatusText(domain::ClientStatus s) {
+    switch (s) {
+        case domain::ClientStatus::kCompleted:
+            return "completed";
+        case domain::ClientStatus::kInvalid:
+            return "invalid";
+        case domain::ClientStatus::kNone:
+            break;
+    }
+    return "";
+}
+domain::ClientStatus ParseClientStatus(const std::optional<std::string>& s) {
+    if (s == "completed") return domain::ClientStatus::kCompleted;
+    if (s == "invalid") return domain::ClientStatus::kInvalid;
+    return domain::ClientStatus::kNone;
+}
+
+class PgTenants final : public TenantRepository {
+  public:
+    explicit PgTenants(Connection& c) : c_(c) {}
+    void Insert(const domain::Tenant& t) override {
+        c_.Exec("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)",
+                Params().Add(t.id).Add(t.name).AddTime(t.created_at));
+    }
+    std::optional<domain::Tenant> Find(const std::string& id) override {
+        auto r = c_.Exec("SELECT id, name, created_at FROM tenants WHERE id = $1", Params().Add(id));
+        if (r.Rows() == 0) return std::nullopt;
+        return domain::Tenant{r.Text(0, 0), r.Text(0, 1), r.Time(0, 2)};
+    }
+    std::int64_t Count() override { return c_.Exec("SELECT count(*) FROM tenants").Int(0, 0); }
+
+  private:
+    Connection& c_;
+};
+
+constexpr std::string_view kKeyColumns =
+    "id, tenant_id, prefix, secret_hash, name, description, role, created_at, expires_at, last_used_at, revoked_at";
+
+domain::ApiKey ReadKey(const Result& r, int row) {
+    domain::ApiKey k;
+    k.id = r.Text(row, 0);
+    k.tenant_id = r.Text(row, 1);
+    k.prefix = r.Text(row, 2);
+    k.secret_hash = r.Text(row, 3);
+    k.name = r.Text(row, 4);
+    k.description = r.Text(row, 5);
+    k.role = domain::ParseRole(r.Text(row, 6)).value_or(domain::Role::kViewer);
+    k.created_at = r.Time(row, 7);
+    k.expires_at = r.Time(row, 8);
+    k.last_used_at = r.OptTime(row, 9);
+    k.revoked_at = r.OptTime(row, 10);
+    return k;
+}
+
+class PgApiKeys final : public ApiKeyRepository {
+  public:
+    explicit PgApiKeys(Connection& c) : c_(c) {}
+    void Insert(const domain::ApiKey& k) override {
+        c_.Exec(
+            "INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, description, role, created_at, "
+            "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            Params()
+                .Add(k.id)
+                .Add(k.tenant_id)
+                .Add(k.prefix)
+                .Add(k.secret_hash)
+                .Add(k.name)
+                .Add(k.description)
+                .Add(domain::RoleName(k.role))
+                .AddTime(k.created_at)
+                .AddTime(k.expires_at));
+    }
+    std::optional<domain::ApiKey> FindByPrefix(const std::string& prefix) override {
+        auto r =
+            c_.Exec("SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE prefix = $1", Params().Add(prefix));
+        if (r.Rows() == 0) return std::nullopt;
+        return ReadKey(r, 0);
+    }
+    std::vector<domain::ApiKey> List(const std::string& tenant_id) override {
+        auto r = c_.Exec(
+            "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
+            Params().Add(tenant_id));
+        std::vector<domain::ApiKey> out;
+        for (int i = 0; i < r.Rows(); ++i) out.push_back(ReadKey(r, i));
+        return out;
+    }
+    bool Revoke(const std::string& tenant_id, const std::string& key_id, EpochMs at) override {
+        auto r = c_.Exec("UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) WHERE tenant_id = $1 AND id = $2",
+                         Params().Add(tenant_id).Add(key_id).AddTime(at));
+        return r.Affected() > 0;
+    }
+    void TouchLastUsed(const std::string& tenant_id, const std::string& key_id, EpochMs at) override {
+        c_.Exec("UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2",
+                Params().Add(tenant_id).Add(key_id).AddTime(at));
+    }
+
+  private:
+    Connection& c_;
+};
+
+constexpr std::string_view kSessionColumns =
+    "pk, tenant_id, session_id, station_id, connector_id, evse_id, metadata::text, client_status, stop_reason, "
+    "created_at, updated_at, started_at, ended_at, value_count, next_chunk, analyzed_at, analysis_failed, message, "
+    "is_anomaly, anomaly_score, anomaly_confidence, is_incident, is_recurring, anomaly_count, analysis_version";
+
+SessionRecord ReadSession(const Result& r, int row) {
+    SessionRecord s;
+    s.pk = r.Int(row, 0);
+    s.tenant_id = r.Text(row, 1);
+    s.session_id = r.Text(row, 2);
+    s.station_id = r.Text(row, 3);
+    s.connector_id = r.OptText(row, 4);
+    s.evse_id = r.OptText(row, 5);
+    s.metadata_json = r.OptText(row, 6);
+    s.client_status = ParseClientStatus(r.OptText(row, 7));
+    s.stop_reason = r.OptText(row, 8);
+    s.created_at = r.Time(row, 9);
+    s.updated_at = r.Time(row, 10);
+    s.started_at = r.OptTime(row, 11);
+    s.ended_at = r.OptTime(row, 12);
+    s.value_count = r.Int(row, 13);
+    s.next_chunk = r.Int(row, 14);
+    s.analyzed_at = r.OptTime(row, 15);
+    s.analysis_failed = r.Bool(row, 16);
+    s.message = r.OptText(row, 17);
+    s.is_anomaly = r.OptBool(row, 18);
+    s.anomaly_score = r.OptDouble(row, 19);
+    s.anomaly_confidence = r.OptDouble(row, 20);
+    s.is_incident = r.OptBool(row, 21);
+    s.is_recurring = r.OptBool(row, 22);
+    s.anomaly_count = r.Int(row, 23);
+    s.analysis_version = r.Int(row, 24);
+    return s;
+}
+
+// The mutable columns, in the order AddMutable() binds them from $3 on.
+constexpr std::string_view kMutableColumns =
+    "connector_id, evse_id, metadata, client_status, stop_reason, updated_at, started_at, ended_at, value_count, "
+    "next_chunk, analyzed_at, analysis_failed, message, is_anomaly, anomaly_score, anomaly_confidence, is_incident, "
+    "is_recurring, anomaly_count, analysis_version, analysis_state";
+
+Params& AddMutable(Params& p, const SessionRecord& r) {
+    p.Add(r.connector_id).Add(r.evse_id).Add(r.metadata_json);
+    if (r.client_status == domain::ClientStatus::kNone) {
+        p.AddNull(PgType::kText);
+    } else {
+        p.Add(ClientStatusText(r.client_status));
+    }
+    p.Add(r.stop_reason)
+        .AddTime(r.updated_at)
+        .AddTime(r.started_at)
+        .AddTime(r.ended_at)
+        .Add(r.value_count)
+        .Add(r.next_chunk)
+        .AddTime(r.analyzed_at)
+        .Add(r.analysis_failed)
+        .Add(r.message)
+        .Add(r.is_anomaly)
+        .Add(r.anomaly_score)
+        .Add(r.anomaly_confidence)
+        .Add(r.is_incident)
+        .Add(r.is_recurring)
+        .Add(r.anomaly_count)
+        .Add(r.analysis_version);
+    if (r.analysis_state.empty()) {
+        p.AddNull(PgType::kBytea);
+    } else {
+        p.AddBytes(r.analysis_state);
+    }
+    return p;
+}
+
+class PgSessions final : public SessionRepository {
+  public:
+    PgSessions(Connection& c, TxMode mode) : c_(c), mode_(mode) {}
+
+    std::optional<SessionRecord> Find(const std::string& tenant_id, const std::string& session_id) override {
+        // In a write transaction the row is locked until commit, so concurrent writers of one session
+        // (on any node) run one after the other and each sees the other's chunks and counters.
+        std::string sql = "SELECT " + std::string(kSessionColumns) +
+                          ", analysis_state FROM sessions WHERE tenant_id = $1 AND session_id = $2";
+        if (mode_ == TxMode::kWrite) sql += " FOR UPDATE";
+        auto res = c_.Exec(sql, Params().Add(tenant_id).Add(session_id));
+        if (res.Rows() == 0) return std::nullopt;
+        SessionRecord r = ReadSession(res, 0);
+        if (!res.IsNull(0, 25)) {
+            auto state = res.Bytes(0, 25);
+            r.analysis_state.assign(state.begin(), state.end());
+        }
+        auto a = c_.Exec(
+            "SELECT category, score, confidence, start_unit, end_unit, start_ts, end_ts FROM session_anomalies "
+            "WHERE session_pk = $1 ORDER BY occurrence",
+            Params().Add(r.pk));
+        for (int i = 0; i < a.Rows(); ++i) {
+            analysis::Anomaly an;
+            an.category = a.Text(i, 0);
+            an.score = a.Double(i, 1);
+            an.confidence = a.Double(i, 2);
+            an.buckets = {a.Int(i, 3), a.Int(i, 4)};
+            an.start_ms = a.Time(i, 5);
+            an.end_ms = a.Time(i, 6);
+            r.anomalies.push_back(std::move(an));
+        }
+        return r;
+    }
+
+    void Insert(SessionRecord& r) override {
+        Params p;
+        p.Add(r.tenant_id).Add(r.session_id);
+        AddMutable(p, r).Add(r.station_id).AddTime(r.created_at);
+        try {
+            auto res = c_.Exec(
+                "INSERT INTO sessions (tenant_id, session_id, " + std::string(kMutableColumns) +
+                    ", station_id, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, "
+                    "$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING pk",
+                p);
+            r.pk = res.Int(0, 0);
+        } catch (const DbError& e) {
+            // Another transaction inserted the same session first (it waited for that one to commit):
+            // running the unit of work again finds the row and takes the update path.
+            if (e.sqlstate() == "23505" && e.constraint() == "sessions_tenant_session_key") {
+                throw TransientConflict("session " + r.session_id + " was created concurrently");
+            }
+            throw;
+        }
+    }
+
+    void Update(const SessionRecord& r) override {
+        Params p;
+        p.Add(r.pk).Add(r.tenant_id);
+        AddMutable(p, r);
+        c_.Exec(
+            "UPDATE sessions SET (" + std::string(kMutableColumns) +
+                ") = ($3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
+                "$22, $23) WHERE pk = $1 AND tenant_id = $2",
+            p);
+    }
+
+    void AppendChunk(const SessionRecord& r, std::int64_t seq, std::span<const domain::MeterValue> values) override {
+        auto bytes = EncodeMeterChunk(values);
+        c_.Exec(
+            "INSERT INTO meter_chunks (session_pk, seq, tenant_id, value_count, data) VALUES ($1, $2, $3, $4, $5)",
+            Params().Add(r.pk).Add(seq).Add(r.tenant_id).Add(static_cast<std::int64_t>(values.size())).AddBytes(bytes));
+    }
+
+    void DeleteChunks(const SessionRecord& r) override {
+        c_.Exec("DELETE FROM meter_chunks WHERE session_pk = $1 AND tenant_id = $2",
+                Params().Add(r.pk).Add(r.tenant_id));
+    }
+
+    domain::MeterValues LoadValues(const SessionRecord& r) override {
+        domain::MeterValues out;
+        out.reserve(static_cast<size_t>(r.value_count));
+        auto res = c_.Exec("SELECT data FROM meter_chunks WHERE session_pk = $1 AND tenant_id = $2 ORDER BY seq",
+                           Params().Add(r.pk).Add(r.tenant_id));
+        for (int i = 0; i < res.Rows(); ++i) {
+            if (!DecodeMeterChunk(res.Bytes(i, 0), out))
+                throw DbError("corrupt meter value chunk in session " + r.session_id);
+        }
+        return out;
+    }
+
+    domain::MeterValues LoadLastChunk(const SessionRecord& r) override {
+        domain::MeterValues out;
+        if (r.next_chunk == 0) return out;
+        auto res = c_.Exec("SELECT data FROM meter_chunks WHERE session_pk = $1 AND tenant_id = $2 AND seq = $3",
+                           Params().Add(r.pk).Add(r.tenant_id).Add(r.next_chunk - 1));
+        if (res.Rows() > 0 && !DecodeMeterChunk(res.Bytes(0, 0), out)) {
+            throw DbError("corrupt meter value chunk in session " + r.session_id);
+        }
+        return out;
+    }
+
+    void ReplaceAnomalies(const SessionRecord& r, std::span<const analysis::Anomaly> anomalies,
+                          EpochMs detected_at) override {
+        c_.Exec("DELETE FROM session_anomalies WHERE session_pk = $1", Params().Add(r.pk));
+        std::int64_t occurrence = 0;
+        for (const auto& a : anomalies) {
+            c_.Exec(
+                "INSERT INTO session_anomalies (tenant_id, session_pk, station_id, connector_id, category, "
+                "occurrence, score, confidence, start_unit, end_unit, start_ts, end_ts, detected_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                Params()
+                    .Add(r.tenant_id)
+                    .Add(r.pk)
+                    .Add(r.station_id)
+                    .Add(r.connector_id)
+                    .Add(a.category)
+                    .Add(occurrence++)
+                    .Add(a.score)
+                    .Add(a.confidence)
+                    .Add(std::int64_t{a.buckets.start_unit})
+                    .Add(std::int64_t{a.buckets.end_unit})
+                    .AddTime(a.start_ms)
+                    .AddTime(a.end_ms)
+                    .AddTime(detected_at));
+        }
+    }
+
+    std::int64_t CountOtherSessionsWithCategory(const SessionRecord& r, const std::string& category, EpochMs from,
+                                                EpochMs to) override {
+        // Two texts instead of IS NOT DISTINCT FROM, which the connector index cannot serve.
+        Params p;
+        p.Add(r.tenant_id).Add(r.station_id).Add(category).AddTime(from).AddTime(to).Add(r.pk);
+        std::string sql =
+            "SELECT count(DISTINCT session_pk) FROM session_anomalies WHERE tenant_id = $1 AND station_id = $2 "
+            "AND category = $3 AND start_ts BETWEEN $4 AND $5 AND session_pk <> $6 AND connector_id ";
+        if (r.connector_id) {
+            sql += "= $7";
+            p.Add(*r.connector_id);
+        } else {
+            sql += "IS NULL";
+        }
+        return c_.Exec(sql, p).Int(0, 0);
+    }
+
+    SessionPage List(const std::string& tenant_id, const SessionFilter& f) override {
+        Params p;
+        p.Add(tenant_id);
+        std::string where = " FROM sessions WHERE tenant_id = $1";
+        auto next = [&p] { return "$" + std::to_string(p.Size() + 1); };
+        if (f.station_id) {
+            where += " AND station_id = " + next();
+            p.Add(*f.station_id);
+        }
+        if (f.evse_id) {
+            where += " AND evse_id = " + next();
+            p.Add(*f.evse_id);
+        }
+        if (f.is_anomaly) {
+            where += " AND is_anomaly = " + next();
+            p.Add(*f.is_anomaly);
+        }
+        if (f.min_score) {
+            where += " AND anomaly_score >= " + next();
+            p.Add(*f.min_score);
+        }
+        if (f.min_confidence) {
+            where += " AND anomaly_confidence >= " + next();
+            p.Add(*f.min_confidence);
+        }
+        if (f.date_from) {
+            where += " AND coalesce(started_at, created_at) >= " + next();
+            p.AddTime(*f.date_from);
+        }
+        if (f.date_to) {
+            where += " AND coalesce(started_at, created_at) <= " + next();
+            p.AddTime(*f.date_to);
+        }
+        SessionPage page;
+        page.total_count = c_.Exec("SELECT count(*)" + where, p).Int(0, 0);
+        std::string sql =
+            "SELECT " + std::string(kSessionColumns) + where + " ORDER BY created_at DESC, pk DESC LIMIT ";
+        sql += next();
+        p.Add(f.page_size);
+        sql += " OFFSET " + next();
+        p.Add((f.page - 1) * f.page_size);
+        auto res = c_.Exec(sql, p);
+        for (int i = 0; i < res.Rows(); ++i) page.items.push_back(ReadSession(res, i));
+        return page;
+    }
+
+    void RegisterStation(const SessionRecord& r, EpochMs at) override {
+        c_.Exec("INSERT INTO stations (tenant_id, station_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                Params().Add(r.tenant_id).Add(r.station_id).AddTime(at));
+        if (r.connector_id) {
+            c_.Exec(
+                "INSERT INTO connectors (tenant_id, station_id, connector_id, evse_id, created_at) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, station_id, connector_id) "
+                "DO UPDATE SET evse_id = coalesce(excluded.evse_id, connectors.evse_id)",
+                Params().Add(r.tenant_id).Add(r.station_id).Add(*r.connector_id).Add(r.evse_id).AddTime(at));
+        }
+    }
+
+  private:
+    Connection& c_;
+    TxMode mode_;
+};
+
+class PgStore;
+
+class PgTransaction final : public Transaction {
+  public:
+    PgTransaction(PgStore& store, ConnectionPool::Lease lease, TxMode mode)
+        : store_(store),
+          lease_(std::move(lease)),
+          mode_(mode),
+          tenants_(*lease_),
+          keys_(*lease_),
+          sessions_(*lease_, mode) {}
+    ~PgTransaction() override;
+    TenantRepository& Tenants() override { return tenants_; }
+    ApiKeyRepository& ApiKeys() override { return keys_; }
+    SessionRepository& Sessions() override { return sessions_; }
+    void Commit() override;
+
+  private:
+    PgStore& store_;
+    ConnectionPool::Lease lease_;
+    TxMode mode_;
+    PgTenants tenants_;
+    PgApiKeys keys_;
+    PgSessions sessions_;
+    bool done_ = false;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+class PgStore final : public Store {
+  public:
+    explicit PgStore(const PostgresOptions& o) : options_(o), pool_(o.conninfo, o.pool_size, o.acquire_timeout) {
+        pool_.Acquire();  // fail fast when the server is unreachable or the credentials are wrong
+    }
+
+    std::unique_ptr<Transaction> Begin(TxMode mode) override {
+        // READ COMMITTED for writes: every statement sees the latest commits, and the row locks taken
+        // by Find serialise writers of one session. Reads see one snapshot.
+        const std::string begin = mode == TxMode::kWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+        // An idle pooled connection may have been closed by the server (restart, idle timeout): it
+        // fails at BEGIN, before any work, so a fresh connection can safely take over.
+        for (int attempt = 0;; ++attempt) {
+            auto lease = pool_.Acquire();
+            try {
+                lease->ExecScript(begin);
+            } catch (const DbError&) {
+                bool broken = !lease->Healthy() && !lease->InTransaction();
+                lease.Discard();
+                if (broken && attempt < pool_.max_size()) continue;
+                throw;
+            }
+            return std::make_unique<PgTransaction>(*this, std::move(lease), mode);
+        }
+    }
+
+    int Migrate() override {
+        // A dedicated session: the advisory lock is released when it closes, even after an error.
+        Connection c(options_.conninfo);
+        c.Exec("SELECT pg_advisory_lock($1)", Params().Add(kMigrationLockKey));
+        c.ExecScript(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+            "applied_at timestamptz NOT NULL)");
+        int applied = 0;
+        for (const auto& m : postgres_migrations()) {
+            c.ExecScript("BEGIN");
+            try {
+                auto done =
+                    c.Exec("SELECT 1 FROM schema_migrations WHERE version = $1", Params().Add(std::int64_t{m.version}));
+                if (done.Rows() == 0) {
+                    c.ExecScript(std::string(m.sql));
+                    c.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1::integer, $2, $3)",
+                           Params().Add(std::int64_t{m.version}).Add(m.name).AddTime(SystemClock().NowMs()));
+                    ++applied;
+                }
+                c.ExecScript("COMMIT");
+            } catch (...) {
+                try {
+                    c.ExecScript("ROLLBACK");
+                } catch (...) {
+                    // The connection is gone; the server rolled back.
+                }
+                throw;
+            }
+        }
+        c.Exec("SELECT pg_advisory_unlock($1)", Params().Add(kMigrationLockKey));
+        return applied;
+    }
+
+    bool Ready() override {
+        try {
+            auto lease = pool_.Acquire();
+            auto r = lease->Exec("SELECT coalesce(max(version), 0) FROM schema_migrations");
+            const auto& all = postgres_migrations();
+            return r.Int(0, 0) >= (all.empty() ? 0 : all.back().version);
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    void Observe(TxMode mode, double seconds) {
+        if (options_.observer) options_.observer(mode, seconds);
+    }
+
+  private:
+    PostgresOptions options_;
+    ConnectionPool pool_;
+};
+
+PgTransaction::~PgTransaction() {
+    if (!done_) {
+        try {
+            lease_->ExecScript("ROLLBACK");
+        } catch (...) {
+            // The connection broke; the server rolled back, and the pool closes it on release.
+        }
+    }
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    store_.Observe(mode_, seconds);
+}
+
+void PgTransaction::Commit() {
+    lease_->ExecScript("COMMIT");
+    done_ = true;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> OpenPostgresStore(const PostgresOptions& options) { return std::make_unique<PgStore>(options); }
+
+}  // namespace evni::storage::postgres
