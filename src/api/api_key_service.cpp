@@ -1,5 +1,8 @@
 #include "api/api_key_service.h"
 
+#include <boost/json.hpp>
+
+#include "api/audit.h"
 #include "util/crypto.h"
 
 namespace evni::api {
@@ -31,16 +34,42 @@ IssuedKey ApiKeyService::NewKey(const std::string& tenant_id, const std::string&
     return issued;
 }
 
-Result<CreatedTenant> ApiKeyService::CreateTenant(const std::string& name) {
+Result<CreatedTenant> ApiKeyService::CreateTenant(const std::string& name, domain::Role first_key_role,
+                                                  const std::optional<domain::Principal>& who) {
     CreatedTenant out;
     out.tenant = {crypto::NewUuid(), name, clock_.NowMs()};
-    out.admin_key = NewKey(out.tenant.id, "admin", "Created with the tenant", kDefaultKeyLifetimeDays,
-                           domain::Role::kAdmin);
+    out.admin_key = NewKey(out.tenant.id, std::string(domain::RoleName(first_key_role)), "Created with the tenant",
+                           kDefaultKeyLifetimeDays, first_key_role);
+    domain::Organization org;
+    org.id = crypto::NewUuid();
+    org.tenant_id = out.tenant.id;
+    org.name = name;
+    org.created_at = out.tenant.created_at;
     auto tx = store_.Begin(storage::TxMode::kWrite);
     tx->Tenants().Insert(out.tenant);
+    tx->Organizations().Save(org);
     tx->ApiKeys().Insert(out.admin_key.key);
+    domain::Principal cli{out.tenant.id, "", first_key_role, std::nullopt, std::nullopt, "cli"};
+    const auto details = boost::json::serialize(boost::json::object{{"name", name}});
+    RecordAudit(*tx, cli, out.tenant.created_at, "tenant.created", "tenant", out.tenant.id, details);
+    if (who) {
+        // Also in the creating operator's own log.
+        RecordAudit(*tx, *who, out.tenant.created_at, "tenant.created", "tenant", out.tenant.id, details);
+    }
     tx->Commit();
     return out;
+}
+
+IssuedKey ApiKeyService::IssueMemberToken(storage::Transaction& tx, const domain::Member& member) {
+    auto issued = NewKey(member.tenant_id, "personal access token", member.email, kDefaultKeyLifetimeDays, member.role);
+    issued.key.member_id = member.user_id;
+    tx.ApiKeys().Insert(issued.key);
+    return issued;
+}
+
+void ApiKeyService::ForgetMember(const std::string& member_id) {
+    std::lock_guard g(cache_mutex_);
+    std::erase_if(cache_, [&](const auto& entry) { return entry.second.key.member_id == member_id; });
 }
 
 Result<IssuedKey> ApiKeyService::Create(const domain::Principal& who, const std::string& name,
@@ -53,6 +82,8 @@ Result<IssuedKey> ApiKeyService::Create(const domain::Principal& who, const std:
     auto issued = NewKey(who.tenant_id, name, description, lifetime_days, r);
     auto tx = store_.Begin(storage::TxMode::kWrite);
     tx->ApiKeys().Insert(issued.key);
+    RecordAudit(*tx, who, issued.key.created_at, "api_key.created", "api_key", issued.key.id,
+                boost::json::serialize(boost::json::object{{"name", name}, {"role", domain::RoleName(r)}}));
     tx->Commit();
     return issued;
 }
@@ -66,35 +97,40 @@ Result<std::vector<domain::ApiKey>> ApiKeyService::List(const domain::Principal&
 
 Result<void> ApiKeyService::Revoke(const domain::Principal& who, const std::string& key_id) {
     auto tx = store_.Begin(storage::TxMode::kWrite);
-    if (!tx->ApiKeys().Revoke(who.tenant_id, key_id, clock_.NowMs())) return Fail(Error::NotFound("API key not found"));
+    const EpochMs now = clock_.NowMs();
+    if (!tx->ApiKeys().Revoke(who.tenant_id, key_id, now)) return Fail(Error::NotFound("API key not found"));
+    RecordAudit(*tx, who, now, "api_key.revoked", "api_key", key_id);
     tx->Commit();
     std::lock_guard g(cache_mutex_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.key.id == key_id; });
     return {};
 }
 
-std::optional<domain::ApiKey> ApiKeyService::FindKey(const std::string& prefix, EpochMs now) {
+std::optional<ApiKeyService::CachedKey> ApiKeyService::FindKey(const std::string& prefix, EpochMs now) {
     {
         std::lock_guard g(cache_mutex_);
         auto it = cache_.find(prefix);
         if (it != cache_.end() && now - it->second.fetched_at < kKeyCacheTtlMs && now >= it->second.fetched_at) {
-            return it->second.key;
+            return it->second;
         }
     }
-    std::optional<domain::ApiKey> key;
+    std::optional<CachedKey> found;
     {
         auto tx = store_.Begin(storage::TxMode::kRead);
-        key = tx->ApiKeys().FindByPrefix(prefix);
+        if (auto key = tx->ApiKeys().FindByPrefix(prefix)) {
+            found = CachedKey{std::move(*key), std::nullopt, now};
+            if (found->key.member_id) found->member = tx->Members().Find(found->key.tenant_id, *found->key.member_id);
+        }
         tx->Commit();
     }
     std::lock_guard g(cache_mutex_);
-    if (key) {
+    if (found) {
         if (cache_.size() > 10'000) cache_.clear();  // bounded: prefixes of unknown keys are never cached
-        cache_[prefix] = {*key, now};
+        cache_[prefix] = *found;
     } else {
         cache_.erase(prefix);
     }
-    return key;
+    return found;
 }
 
 Result<domain::Principal> ApiKeyService::Authenticate(std::string_view token) {
@@ -104,8 +140,11 @@ Result<domain::Principal> ApiKeyService::Authenticate(std::string_view token) {
     }
     std::string prefix(token.substr(kKeyPrefix.size(), kPrefixHexLen));
     const EpochMs now = clock_.NowMs();
-    auto key = FindKey(prefix, now);
-    if (!key || !crypto::ConstantTimeEqual(crypto::Sha256Hex(token), key->secret_hash)) return Fail(InvalidKey());
+    auto found = FindKey(prefix, now);
+    if (!found || !crypto::ConstantTimeEqual(crypto::Sha256Hex(token), found->key.secret_hash)) return Fail(InvalidKey());
+    // A member's token takes the member's current role; a removed member's token is dead.
+    if (found->key.member_id && !found->member) return Fail(InvalidKey());
+    const domain::ApiKey* key = &found->key;
     if (key->revoked_at || key->expires_at <= now) return Fail(InvalidKey());
     if (!key->last_used_at || now - *key->last_used_at >= kLastUsedResolutionMs) {
         auto tx = store_.Begin(storage::TxMode::kWrite);
@@ -114,7 +153,14 @@ Result<domain::Principal> ApiKeyService::Authenticate(std::string_view token) {
         std::lock_guard g(cache_mutex_);
         if (auto it = cache_.find(prefix); it != cache_.end()) it->second.key.last_used_at = now;
     }
-    return domain::Principal{key->tenant_id, key->id, key->role};
+    domain::Principal p{key->tenant_id, key->id, key->role, std::nullopt, std::nullopt, "api-key:" + key->name};
+    if (found->member) {
+        p.role = found->member->role;
+        p.member_id = found->member->user_id;
+        p.email = found->member->email;
+        p.actor = found->member->email;
+    }
+    return p;
 }
 
 }  // namespace evni::api

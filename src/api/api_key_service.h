@@ -32,7 +32,14 @@ class ApiKeyService {
 public:
     ApiKeyService(storage::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-    Result<CreatedTenant> CreateTenant(const std::string& name);
+    // Creates a tenant, its organization profile and its first key (admin, or super_admin for the
+    // operator of the installation). `who` is the caller for the audit log (nullopt: the CLI).
+    Result<CreatedTenant> CreateTenant(const std::string& name, domain::Role first_key_role = domain::Role::kAdmin,
+                                       const std::optional<domain::Principal>& who = std::nullopt);
+    // Issues a member's personal access token inside the caller's transaction.
+    IssuedKey IssueMemberToken(storage::Transaction& tx, const domain::Member& member);
+    // Forgets cached keys of a member (role change, removal) so this node applies the change at once.
+    void ForgetMember(const std::string& member_id);
     Result<IssuedKey> Create(const domain::Principal& who, const std::string& name, const std::string& description,
                              int lifetime_days, std::optional<domain::Role> role);
     Result<std::vector<domain::ApiKey>> List(const domain::Principal& who);
@@ -45,9 +52,10 @@ private:
     // this process drops it at once, another node's revocation is seen within the TTL.
     struct CachedKey {
         domain::ApiKey key;
+        std::optional<domain::Member> member;  // for personal access tokens
         EpochMs fetched_at = 0;
     };
-    std::optional<domain::ApiKey> FindKey(const std::string& prefix, EpochMs now);
+    std::optional<CachedKey> FindKey(const std::string& prefix, EpochMs now);
 
     IssuedKey NewKey(const std::string& tenant_id, const std::string& name, const std::string& description,
                      int lifetime_days, domain::Role role) const;

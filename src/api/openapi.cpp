@@ -220,6 +220,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentDocsRoutes(r);
         DocumentSessionRoutes(r);
         DocumentApiKeyRoutes(r);
+        DocumentOrganizationRoutes(r);
         return r;
     }();
     return registry;

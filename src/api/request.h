@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ struct Request {
     std::string body;
     std::map<std::string, std::string> path_params;  // filled by route matching
     std::optional<domain::Principal> principal;      // filled by authentication
+    std::int64_t now_ms = 0;                         // the request's clock reading
 
     // The first value of query parameter `name`.
     std::optional<std::string_view> Query(std::string_view name) const {

@@ -22,6 +22,7 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddSessionRoutes(routes_, ctx_);
     AddApiKeyRoutes(routes_, ctx_);
     AddDocsRoutes(routes_, ctx_);
+    AddOrganizationRoutes(routes_, ctx_);
 }
 
 Api::~Api() = default;
@@ -120,6 +121,7 @@ Response Api::Handle(Request& req, const Route* route) const {
             return ErrorResponse(Error::NotFound("Not Found"), req.request_id);
         }
         PatternMatches(*route, req.path, &req.path_params);
+        req.now_ms = ctx_.clock->NowMs();
         if (route->min_role) {
             auto who = Authenticate(req);
             if (!who) return ErrorResponse(who.error(), req.request_id);

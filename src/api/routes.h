@@ -21,6 +21,7 @@ namespace evni::api {
 
 class SessionService;
 class ApiKeyService;
+class OrganizationService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -41,6 +42,7 @@ struct ApiContext {
     Metrics* metrics = nullptr;
     SessionService* sessions = nullptr;
     ApiKeyService* api_keys = nullptr;
+    OrganizationService* organizations = nullptr;
     std::string docs_dir{};  // files of the /docs viewer; empty: "docs" next to the binary
 };
 

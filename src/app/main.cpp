@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api_key_service.h"
+#include "api/organization_service.h"
 #include "api/openapi.h"
 #include "api/routes.h"
 #include "api/session_service.h"
@@ -65,7 +66,7 @@ std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_no
     return store;
 }
 
-int Serve(const config::ServeConfig& cfg, const std::string& docs_dir, int db_pool) {
+int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir) {
     auto listen = config::ParseListen(cfg.listen);
     if (!listen) throw std::runtime_error(listen.error().detail);
     Metrics metrics;
@@ -73,7 +74,8 @@ int Serve(const config::ServeConfig& cfg, const std::string& docs_dir, int db_po
     auto store = OpenStore(cfg.db, /*single_node=*/true, &metrics, db_pool);
     api::SessionService sessions(*store, clock, metrics);
     api::ApiKeyService keys(*store, clock);
-    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys};
+    api::OrganizationService organizations(*store, clock, keys);
+    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations};
     ctx.docs_dir = docs_dir;
     api::Api api(ctx);
     http::ServerOptions so;
@@ -128,6 +130,9 @@ int main(int argc, char** argv) {
     });
     tenant_create->add_option("--db", db, "Database URL")->envname("EVNI_DB")->capture_default_str();
     tenant_create->add_flag("--if-none", if_none, "Only create it when the database has no tenant yet");
+    bool super_admin = false;
+    tenant_create->add_flag("--super-admin", super_admin,
+                            "Make the first key super_admin (operator of the installation: may create tenants)");
 
     // Documentation: the viewer's files for /docs, and the OpenAPI document without a server.
     std::string docs_dir;
@@ -140,7 +145,7 @@ int main(int argc, char** argv) {
     try {
         if (serve->parsed()) {
             evni::log::Init(serve_cfg.log_level);
-            int rc = Serve(serve_cfg, docs_dir, db_pool);
+            int rc = Serve(serve_cfg, db_pool, docs_dir);
             spdlog::shutdown();
             return rc;
         }
@@ -164,7 +169,8 @@ int main(int argc, char** argv) {
             }
             evni::SystemClock clock;
             evni::api::ApiKeyService keys(*store, clock);
-            auto created = keys.CreateTenant(tenant_name);
+            auto created = keys.CreateTenant(tenant_name, super_admin ? evni::domain::Role::kSuperAdmin
+                                                                      : evni::domain::Role::kAdmin);
             if (!created) throw std::runtime_error(created.error().detail);
             boost::json::object o{{"tenantId", created->tenant.id}, {"apiKey", created->admin_key.secret}};
             std::cout << boost::json::serialize(o) << std::endl;

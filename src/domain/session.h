@@ -40,6 +40,7 @@ struct ApiKey {
     EpochMs expires_at = 0;
     std::optional<EpochMs> last_used_at;
     std::optional<EpochMs> revoked_at;
+    std::optional<std::string> member_id{};  // set for a member's personal access token
 };
 
 // What an authenticated caller is.
@@ -47,6 +48,9 @@ struct Principal {
     std::string tenant_id;
     std::string key_id;
     Role role = Role::kViewer;
+    std::optional<std::string> member_id{};  // the member behind a personal access token
+    std::optional<std::string> email{};      // that member's email
+    std::string actor{};                     // for the audit log: the email, or "api-key:<name>"
 };
 
 }  // namespace evni::domain

@@ -11,6 +11,7 @@
 
 #include "analysis/analyzer.h"
 #include "domain/meter_value.h"
+#include "domain/organization.h"
 #include "domain/session.h"
 
 namespace evni::storage {
@@ -103,6 +104,56 @@ public:
     // Sets revoked_at; false when no such key exists in the tenant.
     virtual bool Revoke(const std::string& tenant_id, const std::string& key_id, domain::EpochMs at) = 0;
     virtual void TouchLastUsed(const std::string& tenant_id, const std::string& key_id, domain::EpochMs at) = 0;
+    // Revokes every live key of a member (when the member is removed); returns their ids.
+    virtual std::vector<std::string> RevokeMemberKeys(const std::string& tenant_id, const std::string& member_id,
+                                                      domain::EpochMs at) {
+        (void)tenant_id, (void)member_id, (void)at;
+        throw std::logic_error("RevokeMemberKeys is not implemented by this store");
+    }
+};
+
+class OrganizationRepository {
+public:
+    virtual ~OrganizationRepository() = default;
+    virtual std::optional<domain::Organization> Find(const std::string& tenant_id) = 0;
+    // Inserts or replaces the tenant's organization row.
+    virtual void Save(const domain::Organization& organization) = 0;
+};
+
+class MemberRepository {
+public:
+    virtual ~MemberRepository() = default;
+    virtual std::vector<domain::Member> List(const std::string& tenant_id) = 0;
+    virtual std::optional<domain::Member> Find(const std::string& tenant_id, const std::string& user_id) = 0;
+    virtual std::optional<domain::Member> FindByEmail(const std::string& tenant_id, const std::string& email) = 0;
+    virtual void Insert(const domain::Member& member) = 0;
+    virtual void UpdateRole(const std::string& tenant_id, const std::string& user_id, domain::Role role) = 0;
+    virtual void Delete(const std::string& tenant_id, const std::string& user_id) = 0;
+    // Members whose role is admin or super_admin.
+    virtual std::int64_t CountAdmins(const std::string& tenant_id) = 0;
+
+    virtual void InsertInvitation(const domain::Invitation& invitation) = 0;
+    // Pending (not accepted, not revoked) invitations, expired ones included.
+    virtual std::vector<domain::Invitation> PendingInvitations(const std::string& tenant_id) = 0;
+    // Lookup by token hash, across tenants (the token is the credential).
+    virtual std::optional<domain::Invitation> FindInvitationByTokenHash(const std::string& token_hash) = 0;
+    virtual void MarkInvitationAccepted(const std::string& invitation_id, domain::EpochMs at) = 0;
+    // Revokes pending invitations of `email` in the tenant (a new invitation replaces them).
+    virtual void RevokePendingInvitations(const std::string& tenant_id, const std::string& email,
+                                          domain::EpochMs at) = 0;
+};
+
+struct AuditPage {
+    std::vector<domain::AuditEntry> items;
+    std::int64_t total_count = 0;
+};
+
+class AuditRepository {
+public:
+    virtual ~AuditRepository() = default;
+    virtual void Append(const domain::AuditEntry& entry) = 0;
+    // Newest first.
+    virtual AuditPage List(const std::string& tenant_id, std::int64_t page, std::int64_t page_size) = 0;
 };
 
 class SessionRepository {
@@ -141,6 +192,10 @@ public:
     virtual TenantRepository& Tenants() = 0;
     virtual ApiKeyRepository& ApiKeys() = 0;
     virtual SessionRepository& Sessions() = 0;
+    // Default bodies only until every store implements them (the PostgreSQL store is being added).
+    virtual OrganizationRepository& Organizations() { throw std::logic_error("organizations not implemented by this store"); }
+    virtual MemberRepository& Members() { throw std::logic_error("members not implemented by this store"); }
+    virtual AuditRepository& Audit() { throw std::logic_error("audit log not implemented by this store"); }
     virtual void Commit() = 0;
 };
 

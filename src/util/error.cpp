@@ -11,6 +11,7 @@ int HttpStatusOf(ErrorCode code) {
         case ErrorCode::kNotFound: return 404;
         case ErrorCode::kMethodNotAllowed: return 405;
         case ErrorCode::kConflict: return 409;
+        case ErrorCode::kGone: return 410;
         case ErrorCode::kPayloadTooLarge: return 413;
         case ErrorCode::kUnprocessable: return 422;
         case ErrorCode::kTooManyRequests: return 429;
@@ -29,6 +30,7 @@ std::string_view CodeName(ErrorCode code) {
         case ErrorCode::kNotFound: return "not_found";
         case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
         case ErrorCode::kConflict: return "conflict";
+        case ErrorCode::kGone: return "gone";
         case ErrorCode::kPayloadTooLarge: return "payload_too_large";
         case ErrorCode::kUnprocessable: return "unprocessable";
         case ErrorCode::kTooManyRequests: return "too_many_requests";

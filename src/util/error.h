@@ -19,6 +19,7 @@ enum class ErrorCode {
     kNotFound,       // 404
     kMethodNotAllowed,  // 405
     kConflict,       // 409
+    kGone,           // 410
     kPayloadTooLarge,  // 413
     kUnprocessable,  // 422 without field errors
     kTooManyRequests,  // 429

@@ -129,6 +129,7 @@ void Connection::Exec(const std::string& sql) {
 }
 
 std::int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+bool Connection::InAutocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 int Connection::Changes() const { return sqlite3_changes(db_); }
 
 }  // namespace evni::storage::sqlite

@@ -70,6 +70,8 @@ public:
     Statement Prepare(std::string_view sql);
     void Exec(const std::string& sql);
     std::int64_t LastInsertRowId() const;
+    // True when no transaction is open on the connection.
+    bool InAutocommit() const;
     int Changes() const;
 
 private:
