@@ -6,10 +6,11 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-    libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
+    libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
     libexpected-dev libhowardhinnant-date-dev libcurl4-openssl-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     python3 python3-pytest python3-requests python3-jsonschema
+    postgresql
     wrk
 )
 
@@ -33,5 +34,11 @@ if [ "$(id -u)" -ne 0 ]; then
     fi
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The tests start their own throwaway PostgreSQL clusters (scripts/pg-test-cluster.sh): do not let the
+# package create and start a default cluster on port 5432.
+if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/evni-tests.conf >/dev/null
+fi
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,6 +1,7 @@
 """Fixtures for the black-box API tests.
 
-One `evni serve` on a fresh SQLite database is shared by the whole run (tests use unique session ids and
+One `evni serve` on a fresh database (SQLite, or PostgreSQL with EVNI_TEST_BACKEND=postgres: see
+evni_testlib.new_database) is shared by the whole run (tests use unique session ids and
 station ids, so they do not see each other); two tenants A and B are created on it before it starts.
 Tests that need their own process (shutdown, restart, a second server) start one with `EvniServer`.
 """
@@ -17,7 +18,12 @@ import evni_testlib as lib
 
 
 def pytest_report_header(config):
-    return f"evni binary: {lib.BINARY}"
+    return f"evni binary: {lib.BINARY}; backend: {lib.BACKEND}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: the test needs the SQLite backend (skipped on PostgreSQL)")
+    config.addinivalue_line("markers", "postgres_only: the test needs the PostgreSQL backend (skipped on SQLite)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -25,6 +31,11 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason=f"evni binary not found at {lib.BINARY} (set EVNI_BINARY)")
         for item in items:
             item.add_marker(skip)
+    other = "postgres_only" if lib.BACKEND == "sqlite" else "sqlite_only"
+    skip_backend = pytest.mark.skip(reason=f"not for the {lib.BACKEND} backend")
+    for item in items:
+        if item.get_closest_marker(other):
+            item.add_marker(skip_backend)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -70,9 +81,9 @@ class Env:
 @pytest.fixture(scope="session")
 def env(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("shared")
-    db = workdir / "evni.db"
-    a = lib.create_tenant(lib.sqlite_url(db), "tenant-a")
-    b = lib.create_tenant(lib.sqlite_url(db), "tenant-b")
+    db = lib.new_database(workdir)
+    a = lib.create_tenant(lib.db_url(db), "tenant-a")
+    b = lib.create_tenant(lib.db_url(db), "tenant-b")
     assert a["tenantId"] != b["tenantId"]
     assert a["apiKey"] != b["apiKey"]
     server = lib.EvniServer(db, workdir, name="shared").start()

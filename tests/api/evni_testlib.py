@@ -5,8 +5,10 @@ Only the Python standard library and python3-requests (Debian) are used.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -44,6 +46,84 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite://{Path(path).resolve()}"
 
 
+# ------------------------------------------------------------------------------------------------------------------
+# Databases: the suite runs on SQLite (default) or, with EVNI_TEST_BACKEND=postgres, on the PostgreSQL test
+# cluster whose base URL (postgresql://user:pass@host:port/) is in the file named by EVNI_PG_URL_FILE
+# (scripts/pg-test-cluster.sh; CTest starts one for the api_tests_pg run).
+
+BACKEND = os.environ.get("EVNI_TEST_BACKEND", "sqlite")
+assert BACKEND in ("sqlite", "postgres"), f"EVNI_TEST_BACKEND must be sqlite or postgres, not {BACKEND!r}"
+
+
+def is_postgres_url(db) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def db_url(db) -> str:
+    """The --db URL of a database returned by new_database (a SQLite file path or a PostgreSQL URL)."""
+    return db if is_postgres_url(db) else sqlite_url(db)
+
+
+def pg_base_url() -> str:
+    path = os.environ.get("EVNI_PG_URL_FILE")
+    assert path, "EVNI_TEST_BACKEND=postgres needs EVNI_PG_URL_FILE (see scripts/pg-test-cluster.sh)"
+    return Path(path).read_text().strip()
+
+
+def psql_binary() -> str:
+    found = shutil.which("psql") or sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1:]
+    assert found, "psql not found (Debian package postgresql-client)"
+    return found if isinstance(found, str) else found[0]
+
+
+def psql(url: str, sql: str) -> str:
+    """Runs `sql` with psql on `url`; returns the unaligned, tuples-only output."""
+    proc = subprocess.run([psql_binary(), url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, f"psql failed ({proc.returncode}): {sql}\n{proc.stderr}"
+    return proc.stdout
+
+
+def new_database(workdir: Path):
+    """A fresh, empty database on the configured backend: a SQLite file path in `workdir`, or the URL of a new
+    PostgreSQL database in the test cluster (thrown away with the cluster)."""
+    if BACKEND == "sqlite":
+        return Path(workdir) / "evni.db"
+    base = pg_base_url()
+    name = f"evni_api_{uuid.uuid4().hex[:12]}"
+    psql(base + "postgres", f"CREATE DATABASE {name} STRATEGY FILE_COPY")
+    return base + name
+
+
+def sql_literal(v) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def execute_sql(db, sqlite_sql: str, postgres_sql: str, params: tuple = ()) -> None:
+    """Changes a database behind the server's back (for states the API cannot reach, e.g. expiry). The two
+    statements use `?` placeholders; timestamps differ per dialect (SQLite: epoch ms; PostgreSQL: timestamptz)."""
+    if is_postgres_url(db):
+        parts = postgres_sql.split("?")
+        assert len(parts) == len(params) + 1, "one parameter per ?"
+        sql = parts[0] + "".join(sql_literal(p) + rest for p, rest in zip(params, parts[1:]))
+        psql(db, sql)
+        return
+    import sqlite3
+
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        with conn:
+            conn.execute(sqlite_sql, params)
+    finally:
+        conn.close()
+
+
 def run_cli(*args: str, timeout: float = 30.0) -> subprocess.CompletedProcess:
     return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=timeout)
 
@@ -62,10 +142,13 @@ def create_tenant(db_url: str, name: str) -> dict:
 
 
 class EvniServer:
-    """One `evni serve` process on a free loopback port; stderr goes to a log file in `workdir`."""
+    """One `evni serve` process on a free loopback port; stderr goes to a log file in `workdir`.
 
-    def __init__(self, db_path: Path, workdir: Path, name: str = "server"):
-        self.db_path = Path(db_path)
+    `db` is what new_database returns: a SQLite file path or a PostgreSQL URL."""
+
+    def __init__(self, db, workdir: Path, name: str = "server", extra_args: tuple = ()):
+        self.db = db if is_postgres_url(db) else Path(db)
+        self.extra_args = tuple(extra_args)
         self.workdir = Path(workdir)
         self.name = name
         self.proc: subprocess.Popen | None = None
@@ -77,8 +160,14 @@ class EvniServer:
         SERVERS.append(self)
 
     @property
+    def db_path(self) -> Path:
+        """The SQLite file (SQLite only)."""
+        assert not is_postgres_url(self.db), "db_path is for SQLite; use db_url"
+        return self.db
+
+    @property
     def db_url(self) -> str:
-        return sqlite_url(self.db_path)
+        return db_url(self.db)
 
     @property
     def base_url(self) -> str:
@@ -96,7 +185,7 @@ class EvniServer:
         self.out_path = self.workdir / f"{self.name}-{self.starts}.stdout.log"
         with open(self.log_path, "wb") as err, open(self.out_path, "wb") as out:
             self.proc = subprocess.Popen(
-                [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db_url],
+                [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db_url, *self.extra_args],
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,

@@ -1,4 +1,6 @@
-"""The process: tenant CLI, graceful shutdown, persistence across restarts, single-node SQLite lock, logs."""
+"""The process: tenant CLI, graceful shutdown, persistence across restarts, single-node SQLite lock, logs.
+
+Runs on either backend (see conftest.py); the SQLite-only tests are marked."""
 
 import json
 import subprocess
@@ -12,13 +14,14 @@ import evni_testlib as lib
 @pytest.fixture
 def fresh(tmp_path):
     """A fresh database with one tenant and a server that is not started yet."""
-    db = tmp_path / "evni.db"
-    tenant = lib.create_tenant(lib.sqlite_url(db), "lifecycle")
+    db = lib.new_database(tmp_path)
+    tenant = lib.create_tenant(lib.db_url(db), "lifecycle")
     server = lib.EvniServer(db, tmp_path, name=f"fresh-{tmp_path.name}")
     yield server, tenant
     server.kill()
 
 
+@pytest.mark.sqlite_only
 def test_tenant_create_cli(tmp_path):
     db = tmp_path / "sub" / "t.db"
     db.parent.mkdir()
@@ -26,6 +29,23 @@ def test_tenant_create_cli(tmp_path):
     b = lib.create_tenant(lib.sqlite_url(db), "two")  # an existing, migrated db is reused
     assert a["tenantId"] != b["tenantId"] and a["apiKey"] != b["apiKey"]
     assert db.exists()
+
+
+@pytest.mark.postgres_only
+def test_tenant_create_cli_postgres(tmp_path):
+    db = lib.new_database(tmp_path)
+    a = lib.create_tenant(db, "one")  # creates the schema
+    b = lib.create_tenant(db, "two")  # an existing, migrated database is reused
+    assert a["tenantId"] != b["tenantId"] and a["apiKey"] != b["apiKey"]
+    assert lib.psql(db, "SELECT count(*) FROM tenants").strip() == "2"
+    assert lib.psql(db, "SELECT count(*) FROM schema_migrations").strip() != "0"
+
+
+@pytest.mark.postgres_only
+def test_unreachable_postgres_fails_fast(tmp_path):
+    proc = lib.run_cli("migrate", "--db", f"postgresql://evni:wrong@127.0.0.1:{lib.free_port()}/nope")
+    assert proc.returncode != 0
+    assert "postgresql" in proc.stderr.lower(), proc.stderr
 
 
 def test_tenant_create_requires_name(tmp_path):
@@ -105,10 +125,11 @@ def test_restart_keeps_data(fresh):
     assert server.stop() == 0
 
 
+@pytest.mark.sqlite_only
 def test_second_server_on_same_db_refuses(fresh, tmp_path):
     server, tenant = fresh
     server.start()
-    second = lib.EvniServer(server.db_path, tmp_path, name="second")
+    second = lib.EvniServer(server.db, tmp_path, name="second")
     proc = second.spawn()
     try:
         code = proc.wait(timeout=15)
@@ -140,4 +161,7 @@ def test_stderr_is_json_lines(fresh):
         assert isinstance(record, dict), line
     text = server.log_path.read_text()
     assert tenant["apiKey"] not in text, "API keys must never be logged"
+    if lib.is_postgres_url(server.db):
+        password = server.db.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+        assert password not in text, "the database password must never be logged"
 
