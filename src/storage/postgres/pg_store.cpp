@@ -51,7 +51,8 @@ class PgTenants final : public TenantRepository {
 };
 
 constexpr std::string_view kKeyColumns =
-    "id, tenant_id, prefix, secret_hash, name, description, role, created_at, expires_at, last_used_at, revoked_at";
+    "id, tenant_id, prefix, secret_hash, name, description, role, created_at, expires_at, last_used_at, revoked_at, "
+    "member_id";
 
 domain::ApiKey ReadKey(const Result& r, int row) {
     domain::ApiKey k;
@@ -66,6 +67,7 @@ domain::ApiKey ReadKey(const Result& r, int row) {
     k.expires_at = r.Time(row, 8);
     k.last_used_at = r.OptTime(row, 9);
     k.revoked_at = r.OptTime(row, 10);
+    k.member_id = r.OptText(row, 11);
     return k;
 }
 
@@ -75,7 +77,7 @@ class PgApiKeys final : public ApiKeyRepository {
     void Insert(const domain::ApiKey& k) override {
         c_.Exec(
             "INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, description, role, created_at, "
-            "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "expires_at, member_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             Params()
                 .Add(k.id)
                 .Add(k.tenant_id)
@@ -85,7 +87,8 @@ class PgApiKeys final : public ApiKeyRepository {
                 .Add(k.description)
                 .Add(domain::RoleName(k.role))
                 .AddTime(k.created_at)
-                .AddTime(k.expires_at));
+                .AddTime(k.expires_at)
+                .Add(k.member_id));
     }
     std::optional<domain::ApiKey> FindByPrefix(const std::string& prefix) override {
         auto r =
@@ -109,6 +112,16 @@ class PgApiKeys final : public ApiKeyRepository {
     void TouchLastUsed(const std::string& tenant_id, const std::string& key_id, EpochMs at) override {
         c_.Exec("UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2",
                 Params().Add(tenant_id).Add(key_id).AddTime(at));
+    }
+    std::vector<std::string> RevokeMemberKeys(const std::string& tenant_id, const std::string& member_id,
+                                              EpochMs at) override {
+        auto r = c_.Exec(
+            "WITH revoked AS (UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND member_id = $2 "
+            "AND revoked_at IS NULL RETURNING id, created_at) SELECT id FROM revoked ORDER BY created_at, id",
+            Params().Add(tenant_id).Add(member_id).AddTime(at));
+        std::vector<std::string> ids;
+        for (int i = 0; i < r.Rows(); ++i) ids.push_back(r.Text(i, 0));
+        return ids;
     }
 
   private:
@@ -394,6 +407,212 @@ class PgSessions final : public SessionRepository {
     TxMode mode_;
 };
 
+class PgOrganizations final : public OrganizationRepository {
+  public:
+    explicit PgOrganizations(Connection& c) : c_(c) {}
+    std::optional<domain::Organization> Find(const std::string& tenant_id) override {
+        auto r = c_.Exec(
+            "SELECT id, tenant_id, name, phone, address, tax_id_type, tax_id_value, tariff_per_kwh, currency, "
+            "time_zone, created_at, updated_at FROM organizations WHERE tenant_id = $1",
+            Params().Add(tenant_id));
+        if (r.Rows() == 0) return std::nullopt;
+        domain::Organization o;
+        o.id = r.Text(0, 0);
+        o.tenant_id = r.Text(0, 1);
+        o.name = r.Text(0, 2);
+        o.phone = r.OptText(0, 3);
+        o.address = r.OptText(0, 4);
+        o.tax_id_type = r.OptText(0, 5);
+        o.tax_id_value = r.OptText(0, 6);
+        o.tariff_per_kwh = r.OptDouble(0, 7);
+        o.currency = r.OptText(0, 8);
+        o.time_zone = r.Text(0, 9);
+        o.created_at = r.Time(0, 10);
+        o.updated_at = r.OptTime(0, 11);
+        return o;
+    }
+    void Save(const domain::Organization& o) override {
+        c_.Exec(
+            "INSERT INTO organizations (tenant_id, id, name, phone, address, tax_id_type, tax_id_value, "
+            "tariff_per_kwh, currency, time_zone, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (tenant_id) DO UPDATE SET "
+            "name = excluded.name, phone = excluded.phone, address = excluded.address, "
+            "tax_id_type = excluded.tax_id_type, tax_id_value = excluded.tax_id_value, "
+            "tariff_per_kwh = excluded.tariff_per_kwh, currency = excluded.currency, "
+            "time_zone = excluded.time_zone, updated_at = excluded.updated_at",
+            Params()
+                .Add(o.tenant_id)
+                .Add(o.id)
+                .Add(o.name)
+                .Add(o.phone)
+                .Add(o.address)
+                .Add(o.tax_id_type)
+                .Add(o.tax_id_value)
+                .Add(o.tariff_per_kwh)
+                .Add(o.currency)
+                .Add(o.time_zone)
+                .AddTime(o.created_at)
+                .AddTime(o.updated_at));
+    }
+
+  private:
+    Connection& c_;
+};
+
+constexpr std::string_view kMemberColumns = "tenant_id, user_id, email, role, joined_at, invited_by";
+constexpr std::string_view kInvitationColumns =
+    "id, tenant_id, email, role, token_hash, invited_by, invited_at, expires_at, accepted_at, revoked_at";
+
+domain::Member ReadMember(const Result& r, int row) {
+    domain::Member m;
+    m.tenant_id = r.Text(row, 0);
+    m.user_id = r.Text(row, 1);
+    m.email = r.Text(row, 2);
+    m.role = domain::ParseRole(r.Text(row, 3)).value_or(domain::Role::kViewer);
+    m.joined_at = r.Time(row, 4);
+    m.invited_by = r.OptText(row, 5);
+    return m;
+}
+
+domain::Invitation ReadInvitation(const Result& r, int row) {
+    domain::Invitation i;
+    i.id = r.Text(row, 0);
+    i.tenant_id = r.Text(row, 1);
+    i.email = r.Text(row, 2);
+    i.role = domain::ParseRole(r.Text(row, 3)).value_or(domain::Role::kViewer);
+    i.token_hash = r.Text(row, 4);
+    i.invited_by = r.Text(row, 5);
+    i.invited_at = r.Time(row, 6);
+    i.expires_at = r.Time(row, 7);
+    i.accepted_at = r.OptTime(row, 8);
+    i.revoked_at = r.OptTime(row, 9);
+    return i;
+}
+
+class PgMembers final : public MemberRepository {
+  public:
+    explicit PgMembers(Connection& c) : c_(c) {}
+    std::vector<domain::Member> List(const std::string& tenant_id) override {
+        auto r = c_.Exec(
+            "SELECT " + std::string(kMemberColumns) + " FROM members WHERE tenant_id = $1 ORDER BY joined_at, user_id",
+            Params().Add(tenant_id));
+        std::vector<domain::Member> out;
+        for (int i = 0; i < r.Rows(); ++i) out.push_back(ReadMember(r, i));
+        return out;
+    }
+    std::optional<domain::Member> Find(const std::string& tenant_id, const std::string& user_id) override {
+        auto r =
+            c_.Exec("SELECT " + std::string(kMemberColumns) + " FROM members WHERE tenant_id = $1 AND user_id = $2",
+                    Params().Add(tenant_id).Add(user_id));
+        if (r.Rows() == 0) return std::nullopt;
+        return ReadMember(r, 0);
+    }
+    std::optional<domain::Member> FindByEmail(const std::string& tenant_id, const std::string& email) override {
+        auto r = c_.Exec("SELECT " + std::string(kMemberColumns) + " FROM members WHERE tenant_id = $1 AND email = $2",
+                         Params().Add(tenant_id).Add(email));
+        if (r.Rows() == 0) return std::nullopt;
+        return ReadMember(r, 0);
+    }
+    void Insert(const domain::Member& m) override {
+        c_.Exec("INSERT INTO members (" + std::string(kMemberColumns) + ") VALUES ($1, $2, $3, $4, $5, $6)",
+                Params()
+                    .Add(m.tenant_id)
+                    .Add(m.user_id)
+                    .Add(m.email)
+                    .Add(domain::RoleName(m.role))
+                    .AddTime(m.joined_at)
+                    .Add(m.invited_by));
+    }
+    void UpdateRole(const std::string& tenant_id, const std::string& user_id, domain::Role role) override {
+        c_.Exec("UPDATE members SET role = $3 WHERE tenant_id = $1 AND user_id = $2",
+                Params().Add(tenant_id).Add(user_id).Add(domain::RoleName(role)));
+    }
+    void Delete(const std::string& tenant_id, const std::string& user_id) override {
+        c_.Exec("DELETE FROM members WHERE tenant_id = $1 AND user_id = $2", Params().Add(tenant_id).Add(user_id));
+    }
+    std::int64_t CountAdmins(const std::string& tenant_id) override {
+        return c_
+            .Exec("SELECT count(*) FROM members WHERE tenant_id = $1 AND role IN ('admin', 'super_admin')",
+                  Params().Add(tenant_id))
+            .Int(0, 0);
+    }
+    void InsertInvitation(const domain::Invitation& i) override {
+        c_.Exec("INSERT INTO invitations (" + std::string(kInvitationColumns) +
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL)",
+                Params()
+                    .Add(i.id)
+                    .Add(i.tenant_id)
+                    .Add(i.email)
+                    .Add(domain::RoleName(i.role))
+                    .Add(i.token_hash)
+                    .Add(i.invited_by)
+                    .AddTime(i.invited_at)
+                    .AddTime(i.expires_at));
+    }
+    std::vector<domain::Invitation> PendingInvitations(const std::string& tenant_id) override {
+        auto r = c_.Exec("SELECT " + std::string(kInvitationColumns) +
+                             " FROM invitations WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL "
+                             "ORDER BY invited_at, id",
+                         Params().Add(tenant_id));
+        std::vector<domain::Invitation> out;
+        for (int i = 0; i < r.Rows(); ++i) out.push_back(ReadInvitation(r, i));
+        return out;
+    }
+    std::optional<domain::Invitation> FindInvitationByTokenHash(const std::string& token_hash) override {
+        auto r = c_.Exec("SELECT " + std::string(kInvitationColumns) + " FROM invitations WHERE token_hash = $1",
+                         Params().Add(token_hash));
+        if (r.Rows() == 0) return std::nullopt;
+        return ReadInvitation(r, 0);
+    }
+    void MarkInvitationAccepted(const std::string& invitation_id, EpochMs at) override {
+        c_.Exec("UPDATE invitations SET accepted_at = $2 WHERE id = $1", Params().Add(invitation_id).AddTime(at));
+    }
+    void RevokePendingInvitations(const std::string& tenant_id, const std::string& email, EpochMs at) override {
+        c_.Exec(
+            "UPDATE invitations SET revoked_at = $3 WHERE tenant_id = $1 AND email = $2 AND accepted_at IS NULL "
+            "AND revoked_at IS NULL",
+            Params().Add(tenant_id).Add(email).AddTime(at));
+    }
+
+  private:
+    Connection& c_;
+};
+
+class PgAudit final : public AuditRepository {
+  public:
+    explicit PgAudit(Connection& c) : c_(c) {}
+    void Append(const domain::AuditEntry& e) override {
+        c_.Exec(
+            "INSERT INTO audit_log (tenant_id, at, actor, action, target_type, target_id, details) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
+            Params()
+                .Add(e.tenant_id)
+                .AddTime(e.at)
+                .Add(e.actor)
+                .Add(e.action)
+                .Add(e.target_type)
+                .Add(e.target_id)
+                .Add(e.details_json));
+    }
+    AuditPage List(const std::string& tenant_id, std::int64_t page, std::int64_t page_size) override {
+        AuditPage out;
+        out.total_count =
+            c_.Exec("SELECT count(*) FROM audit_log WHERE tenant_id = $1", Params().Add(tenant_id)).Int(0, 0);
+        auto r = c_.Exec(
+            "SELECT id, tenant_id, at, actor, action, target_type, target_id, details::text FROM audit_log "
+            "WHERE tenant_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+            Params().Add(tenant_id).Add(page_size).Add((page - 1) * page_size));
+        for (int i = 0; i < r.Rows(); ++i) {
+            out.items.push_back({r.Int(i, 0), r.Text(i, 1), r.Time(i, 2), r.Text(i, 3), r.Text(i, 4), r.Text(i, 5),
+                                 r.Text(i, 6), r.OptText(i, 7)});
+        }
+        return out;
+    }
+
+  private:
+    Connection& c_;
+};
+
 class PgStore;
 
 class PgTransaction final : public Transaction {
@@ -404,11 +623,17 @@ class PgTransaction final : public Transaction {
           mode_(mode),
           tenants_(*lease_),
           keys_(*lease_),
-          sessions_(*lease_, mode) {}
+          sessions_(*lease_, mode),
+          organizations_(*lease_),
+          members_(*lease_),
+          audit_(*lease_) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
     SessionRepository& Sessions() override { return sessions_; }
+    OrganizationRepository& Organizations() override { return organizations_; }
+    MemberRepository& Members() override { return members_; }
+    AuditRepository& Audit() override { return audit_; }
     void Commit() override;
 
   private:
@@ -418,6 +643,9 @@ class PgTransaction final : public Transaction {
     PgTenants tenants_;
     PgApiKeys keys_;
     PgSessions sessions_;
+    PgOrganizations organizations_;
+    PgMembers members_;
+    PgAudit audit_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
