@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
+#include <tuple>
 #include <utility>
 
 #include "analysis/byte_io.h"
@@ -13,7 +15,7 @@ namespace evni::analysis {
 namespace {
 
 constexpr std::array<std::uint8_t, 4> kMagic = {'E', 'V', 'A', 'S'};
-constexpr std::uint32_t kStateVersion = 1;
+constexpr std::uint32_t kStateVersion = 2;
 constexpr std::size_t kLocationCount = static_cast<std::size_t>(Location::kCount);
 constexpr std::uint32_t kMinMeterValues = 3;
 
@@ -24,6 +26,14 @@ constexpr const char* kMessageNoEnergy =
 // A load below this cannot charge a car: IEC 61851 forbids charging under 6 A (1.38 kW on one phase).
 constexpr double kMinOfferedKw = 1.3;
 constexpr double kMinOfferedAmps = 6.0;
+
+// Why a value's timestamp cannot be used: 0 = valid, else TimestampTracker kind bits.
+std::uint8_t InvalidTimestampKind(domain::EpochMs timestamp, domain::EpochMs now_ms) {
+    if (timestamp < kMinValidTimestampMs) return 1;
+    if (timestamp >= kMaxValidTimestampMs) return 2;
+    if (now_ms > 0 && timestamp > now_ms + TimestampTracker::kFutureToleranceMs) return 2;
+    return 0;
+}
 
 struct SeriesEntry {
     std::uint32_t key = 0;
@@ -152,6 +162,51 @@ struct IncrementalAnalyzer::State {
     SocDecreaseDetector soc;
     std::vector<AnomalyRecord> anomalies;
 
+    bool ac_inferred = false;  // per-phase readings seen: an AC connector
+    bool has_power_reading = false;
+    domain::EpochMs last_power_ms = 0;
+    double last_power_kw = 0.0;
+    double cum_power_kwh = 0.0;
+    double cum_power_uncertainty_kwh = 0.0;
+    double cum_power_at_last_energy = 0.0;
+    double offered_prev_kw = 0.0;
+    bool offered_prev_known = false;
+    double limit_prev_kw = 0.0;
+    StuckRegisterDetector stuck;
+    PowerMismatchDetector mismatch;
+    PowerOverLimitDetector over_limit;
+    SocJumpDetector soc_jump;
+    DataGapTracker gaps;
+    IdleTailTracker idle;
+    TimestampTracker timestamps;
+
+    // Feeds one value's timestamp verdict in arrival order (TIMESTAMP_INVALID). Returns true when the value
+    // is to be analysed. `latest_valid` is the running maximum of valid timestamps in arrival order.
+    bool Admit(const domain::MeterValue& value, domain::EpochMs& latest_valid) {
+        const std::uint8_t kind = InvalidTimestampKind(value.timestamp, options.now_ms);
+        if (kind != 0) {
+            timestamps.OnInvalid(latest_valid, kind);
+            return false;
+        }
+        AnomalySink sink(anomalies);
+        timestamps.OnValid(value.timestamp, sink);
+        latest_valid = std::max(latest_valid, value.timestamp);
+        return true;
+    }
+
+    GroupSignals LastSignals() const {
+        GroupSignals last;
+        last.timestamp_ms = last_group_ms;
+        last.power_mode = has_primary_power;
+        last.cum_power_kwh = cum_power_kwh;
+        if (has_primary_energy) {
+            const EnergyChannel& primary = energy[static_cast<std::size_t>(primary_energy)];
+            last.imported_clean_kwh = primary.imported_clean_kwh;
+            last.quantum_kwh = primary.quantum_kwh;
+        }
+        return last;
+    }
+
     bool HasFed() const { return has_t0 || !pending.empty(); }
     domain::EpochMs LatestFed() const { return pending.empty() ? last_group_ms : pending_ms; }
 
@@ -222,8 +277,16 @@ void IncrementalAnalyzer::State::FlushPending() {
         if (duplicate) continue;  // exact duplicate (offline queue resend): dropped
         ++valid_values;
         if (conflict) {
-            ++conflicting_duplicates;  // kept and counted; the first value of the series is the one analysed
+            // Kept and counted; the first value of the series is the one analysed.
+            ++conflicting_duplicates;
+            AnomalySink conflicts(anomalies);
+            timestamps.OnConflict(t, conflicts);
             continue;
+        }
+        if (reading.phase != Phase::kNone && reading.phase != Phase::kN &&
+            (reading.measurand == Measurand::kEnergyActiveImportRegister ||
+             reading.measurand == Measurand::kPowerActiveImport)) {
+            ac_inferred = true;
         }
         const std::optional<double> value = Canonical(reading);
         if (!value) continue;
@@ -279,7 +342,7 @@ void IncrementalAnalyzer::State::FlushPending() {
             has_primary_energy = true;
             primary_energy = static_cast<Location>(location);
         }
-        const EnergyChannel::Step step = channel.OnTotal(t, total, sink);
+        const EnergyChannel::Step step = channel.OnTotal(t, total, HardLimitKw(options.connector, ac_inferred), sink);
         if (static_cast<Location>(location) == primary_energy) {
             signals.has_energy = true;
             signals.energy_has_prev = !step.first;
@@ -287,6 +350,7 @@ void IncrementalAnalyzer::State::FlushPending() {
             signals.energy_step_kwh = step.step_kwh;
             signals.energy_reset = step.reset;
             signals.energy_rising = step.rising;
+            signals.energy_flat = step.flat;
             signals.rise_rate_kw = step.rise_rate_before_kw;
         }
     }
@@ -294,6 +358,9 @@ void IncrementalAnalyzer::State::FlushPending() {
         const EnergyChannel& primary = energy[static_cast<std::size_t>(primary_energy)];
         signals.imported_kwh = primary.imported_kwh;
         signals.quantum_kwh = primary.quantum_kwh;
+        signals.imported_clean_kwh = primary.imported_clean_kwh;
+        signals.imported_unspiked_kwh = primary.imported_kwh - primary.spike_kwh;
+        signals.discontinuities = primary.discontinuities;
     }
 
     if (!has_primary_power) {
@@ -315,6 +382,21 @@ void IncrementalAnalyzer::State::FlushPending() {
     }
     // "~0" power: standby draw, and at most 2 % of the peak (a DC car idles at a few hundred watts).
     signals.power_off_kw = std::max(kDeliveryMinKw, std::min(2.0, 0.02 * peak_power_kw));
+    if (signals.has_power) {
+        if (has_power_reading) {
+            const double hours = static_cast<double>(t - last_power_ms) / 3'600'000.0;
+            cum_power_kwh += 0.5 * (last_power_kw + signals.power_kw) * hours;
+            cum_power_uncertainty_kwh += 0.5 * std::fabs(signals.power_kw - last_power_kw) * hours;
+        }
+        has_power_reading = true;
+        last_power_ms = t;
+        last_power_kw = signals.power_kw;
+    }
+    signals.any_power = has_power_reading;
+    signals.latest_power_kw = last_power_kw;
+    signals.cum_power_kwh = cum_power_kwh;
+    signals.cum_power_uncertainty_kwh = cum_power_uncertainty_kwh;
+    signals.cum_power_at_energy_prev = cum_power_at_last_energy;
 
     if (group.offered_kw.Any()) {
         offered_kw_known = true;
@@ -323,6 +405,26 @@ void IncrementalAnalyzer::State::FlushPending() {
     if (group.current_offered_a.Any()) {
         current_offered_known = true;
         current_offered_a = group.current_offered_a.MaxPhaseOrTotal();
+    }
+    // The power limit: rating (or physical bound) and Power.Offered, with one reading of grace after the
+    // offer steps down (the car follows within seconds, the reading may predate that).
+    {
+        const double rated = RatedLimitKw(options.connector, ac_inferred);
+        double limit = rated;
+        if (offered_kw_known) {
+            double offered = std::max(offered_kw, 0.0);
+            if (offered_prev_known && t - last_group_ms <= 60'000) offered = std::max(offered, offered_prev_kw);
+            if (offered < limit) {
+                limit = offered;
+                signals.limit_from_offered = true;
+            }
+        }
+        signals.limit_kw = limit;
+        signals.limit_from_rating = options.connector.max_power_kw.has_value();
+        signals.limit_changed = groups > 0 && limit != limit_prev_kw;
+        limit_prev_kw = limit;
+        offered_prev_known = offered_kw_known;
+        offered_prev_kw = offered_kw;
     }
     offered_low = (offered_kw_known && offered_kw < kMinOfferedKw) ||
                   (current_offered_known && current_offered_a < kMinOfferedAmps);
@@ -345,8 +447,17 @@ void IncrementalAnalyzer::State::FlushPending() {
 
     pit.OnGroup(signals, sink);
     soc.OnGroup(signals, sink);
+    stuck.OnGroup(signals, sink);
+    mismatch.OnGroup(signals, stuck.Pending(), stuck.Suspect() || stuck.long_closed_ms == t, sink);
+    over_limit.OnGroup(signals, signals.quantum_kwh, sink);
+    soc_jump.OnGroup(signals, signals.quantum_kwh, sink);
+    gaps.OnGroup(signals);
+    idle.OnGroup(signals);
 
-    if (signals.has_energy) offered_integral_at_energy_prev_ms = offered_low_integral_ms;
+    if (signals.has_energy) {
+        offered_integral_at_energy_prev_ms = offered_low_integral_ms;
+        cum_power_at_last_energy = cum_power_kwh;
+    }
     last_group_ms = t;
     ++groups;
     pending.clear();
@@ -358,6 +469,25 @@ void IncrementalAnalyzer::State::Finish() {
     for (EnergyChannel& channel : energy) channel.Finish(sink);
     soc.Finish(sink);
     // An ENERGY_PIT still open at the end has no resumption: an idle tail, not a pit.
+    timestamps.Finish(sink);
+    if (!has_t0) return;
+    const GroupSignals last = LastSignals();
+    stuck.Finish(last, sink);
+    mismatch.Finish(sink);
+    over_limit.Finish(last, last.quantum_kwh, sink);
+    // A stretch whose values arrived with unusable timestamps is TIMESTAMP_INVALID, not lost data.
+    const std::size_t before_gaps = anomalies.size();
+    gaps.Finish(sink);
+    const auto explained = [this](const AnomalyRecord& gap) {
+        return std::any_of(anomalies.begin(), anomalies.end(), [&gap](const AnomalyRecord& other) {
+            return other.category == Category::kTimestampInvalid && (other.flags & 3) != 0 &&
+                   other.start_ms <= gap.end_ms && other.end_ms >= gap.start_ms;
+        });
+    };
+    anomalies.erase(std::remove_if(anomalies.begin() + static_cast<std::ptrdiff_t>(before_gaps), anomalies.end(),
+                                   explained),
+                    anomalies.end());
+    idle.Finish(last, last.quantum_kwh, sink);
 }
 
 Verdict IncrementalAnalyzer::State::MakeVerdict() const {
@@ -376,17 +506,51 @@ Verdict IncrementalAnalyzer::State::MakeVerdict() const {
     SessionContext context;
     context.t0_ms = t0_ms;
     context.duration_ms = last_group_ms - t0_ms;
-    context.delivered_kwh = primary.delivered_kwh;
+    context.delivered_kwh = std::max(0.0, primary.delivered_kwh - primary.spike_kwh);
     context.energy_readings = primary.readings;
+    context.power_mode = has_primary_power;
+
+    std::vector<AnomalyRecord> records = anomalies;
+    // ZERO_ENERGY: >= 10 min and < 0.1 kWh by the register, and by the power readings where there are some
+    // (a register that never moves while power flows is STUCK_REGISTER).
+    constexpr domain::EpochMs kZeroEnergyMinMs = 600'000;
+    if (context.duration_ms >= kZeroEnergyMinMs && context.delivered_kwh < 0.1 &&
+        (!has_primary_power || cum_power_kwh < 0.5)) {
+        AnomalyRecord record;
+        record.category = Category::kZeroEnergy;
+        record.start_ms = t0_ms;
+        record.end_ms = last_group_ms;
+        record.magnitude = static_cast<double>(context.duration_ms) / 60'000.0;
+        record.aux = context.delivered_kwh;
+        records.push_back(record);
+    }
+    // SESSION_OVERLAP: more than 60 s in common with another session on the connector (a minute of clock skew
+    // between a stop and the next start is normal).
+    constexpr domain::EpochMs kOverlapToleranceMs = 60'000;
+    for (const SessionSpan& other : options.other_sessions) {
+        const domain::EpochMs from = std::max(t0_ms, other.start_ms);
+        const domain::EpochMs to = std::min(last_group_ms, other.end_ms.value_or(last_group_ms));
+        if (to - from <= kOverlapToleranceMs) continue;
+        AnomalyRecord record;
+        record.category = Category::kSessionOverlap;
+        record.start_ms = from;
+        record.end_ms = to;
+        record.magnitude = static_cast<double>(to - from) / 60'000.0;
+        record.aux = context.duration_ms > 0
+                         ? static_cast<double>(to - from) / static_cast<double>(context.duration_ms)
+                         : 1.0;
+        records.push_back(record);
+    }
 
     std::vector<Anomaly> scored;
-    scored.reserve(anomalies.size());
-    for (const AnomalyRecord& record : anomalies) scored.push_back(ScoreAnomaly(record, context));
+    scored.reserve(records.size());
+    for (const AnomalyRecord& record : records) scored.push_back(ScoreAnomaly(record, context));
 
-    // Overlapping occurrences of one category (e.g. the same fall seen at two locations) are one anomaly.
-    std::stable_sort(scored.begin(), scored.end(), [](const Anomaly& a, const Anomaly& b) {
-        if (a.category != b.category) return a.category < b.category;
-        return a.buckets.start_unit < b.buckets.start_unit;
+    // Overlapping occurrences of one category (e.g. the same fall seen at two locations) are one anomaly. The
+    // full order makes the result independent of the order the records were found in.
+    std::sort(scored.begin(), scored.end(), [](const Anomaly& a, const Anomaly& b) {
+        return std::tie(a.category, a.buckets.start_unit, a.buckets.end_unit, b.score, b.confidence) <
+               std::tie(b.category, b.buckets.start_unit, b.buckets.end_unit, a.score, a.confidence);
     });
     for (std::size_t i = 0; i < scored.size(); ++i) {
         Anomaly& merged = scored[i];
@@ -453,6 +617,23 @@ void VisitState(Io& io, S& s) {
     io.Duration(s.offered_integral_at_energy_prev_ms);
     VisitPit(io, s.pit);
     VisitSoc(io, s.soc);
+    io.Field(s.ac_inferred);
+    io.Field(s.has_power_reading);
+    io.Time(s.last_power_ms);
+    io.Field(s.last_power_kw);
+    io.Field(s.cum_power_kwh);
+    io.Field(s.cum_power_uncertainty_kwh);
+    io.Field(s.cum_power_at_last_energy);
+    io.Field(s.offered_prev_kw);
+    io.Field(s.offered_prev_known);
+    io.Field(s.limit_prev_kw);
+    VisitStuck(io, s.stuck);
+    VisitMismatch(io, s.mismatch);
+    VisitOverLimit(io, s.over_limit);
+    VisitSocJump(io, s.soc_jump);
+    VisitGaps(io, s.gaps);
+    VisitIdle(io, s.idle);
+    VisitTimestamps(io, s.timestamps);
     io.Vector(s.anomalies, AnomalySink::kMaxPerCategory * static_cast<std::size_t>(Category::kCount) + 64, 38,
               [](auto& sub, auto& r) { VisitRecord(sub, r); });
 }
@@ -511,6 +692,7 @@ bool IncrementalAnalyzer::CanAppend(std::span<const domain::MeterValue> values) 
     std::vector<SeriesEntry> series = state.series;
     ReadingParser parser;
     for (const domain::MeterValue& value : values) {
+        if (InvalidTimestampKind(value.timestamp, state.options.now_ms) != 0) continue;  // never part of a series
         const std::optional<Reading> reading = parser.Parse(value);
         if (!reading) continue;  // ignored by the full analysis as well
         if (fed && reading->timestamp < latest) return false;
@@ -534,8 +716,10 @@ void IncrementalAnalyzer::Append(std::span<const domain::MeterValue> values) {
     readings.reserve(values.size());
     bool fed = state.HasFed();
     domain::EpochMs latest = state.LatestFed();
+    domain::EpochMs latest_valid = fed ? latest : 0;
     ReadingParser parser;
     for (const domain::MeterValue& value : values) {
+        if (!state.Admit(value, latest_valid)) continue;
         std::optional<Reading> reading = parser.Parse(value);
         if (!reading) continue;
         // Contract violation (CanAppend would have said no): earlier values are dropped, never reordered.
@@ -554,18 +738,20 @@ Verdict IncrementalAnalyzer::Current() const {
 }
 
 Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOptions& options) {
+    IncrementalAnalyzer analyzer(options);
+    IncrementalAnalyzer::State& state = *analyzer.state_;
     std::vector<Reading> readings;
     readings.reserve(values.size());
     ReadingParser parser;
+    domain::EpochMs latest_valid = 0;
     for (const domain::MeterValue& value : values) {
+        if (!state.Admit(value, latest_valid)) continue;
         if (std::optional<Reading> reading = parser.Parse(value)) readings.push_back(*reading);
     }
     const auto by_time = [](const Reading& a, const Reading& b) { return a.timestamp < b.timestamp; };
     if (!std::is_sorted(readings.begin(), readings.end(), by_time)) {
         std::stable_sort(readings.begin(), readings.end(), by_time);
     }
-    IncrementalAnalyzer analyzer(options);
-    IncrementalAnalyzer::State& state = *analyzer.state_;
     state.AppendReadings(readings);
     state.Finish();
     return state.MakeVerdict();

@@ -39,9 +39,25 @@ struct Verdict {
     bool operator==(const Verdict&) const = default;
 };
 
+// The time span of another session on the same station and connector (for SESSION_OVERLAP).
+struct SessionSpan {
+    domain::EpochMs start_ms = 0;
+    std::optional<domain::EpochMs> end_ms;  // nullopt: that session is still open
+    bool operator==(const SessionSpan&) const = default;
+};
+
 struct AnalysisOptions {
+    // Connector rating, current type and phases from the session or station metadata (limits for
+    // POWER_OVER_LIMIT and ENERGY_SPIKE; without them: physical bounds AC 44 kW, DC 400 kW).
     domain::ConnectorFacts connector;
-    domain::EpochMs now_ms = 0;  // injected clock (for future-timestamp checks)
+    // Injected clock: values more than 5 min after it are TIMESTAMP_INVALID (and left out of the series).
+    // 0 disables the check. A value is judged when it is analysed first, so an incremental state keeps the
+    // judgement of the request that brought the value.
+    domain::EpochMs now_ms = 0;
+    // [start, end] of the other sessions on the same station and connector (same tenant, this session
+    // excluded), any order: each one overlapping this session's span [t0, last value] by more than 60 s is a
+    // SESSION_OVERLAP over the intersection. Not part of the incremental state: pass it on every call.
+    std::vector<SessionSpan> other_sessions;
 };
 
 // Full analysis of a session's meter values (any order; the analyzer normalises and sorts).

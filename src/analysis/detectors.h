@@ -22,6 +22,17 @@ enum class Category : std::uint8_t {
     kKwhDecrease,
     kEnergyPit,
     kSocDecrease,
+    kMeterReset,
+    kEnergySpike,
+    kStuckRegister,
+    kEnergyPowerMismatch,
+    kPowerOverLimit,
+    kSocJump,
+    kZeroEnergy,
+    kTimestampInvalid,
+    kDataGap,
+    kIdleOccupancy,
+    kSessionOverlap,
     kCount,
 };
 const char* CategoryName(Category category);
@@ -77,6 +88,25 @@ struct GroupSignals {
 
     bool has_soc = false;
     double soc_percent = 0.0;
+
+    // Additions for the register/power consistency detectors.
+    bool energy_flat = false;         // the primary register repeated its value
+    double imported_clean_kwh = 0.0;  // imported_kwh without resets and suspected spikes
+    double imported_unspiked_kwh = 0.0;  // imported_kwh without confirmed spikes
+    std::uint32_t discontinuities = 0;
+    double latest_power_kw = 0.0;   // the latest primary power reading (sample and hold)
+    bool any_power = false;         // a primary power reading was seen at or before this timestamp
+    double cum_power_kwh = 0.0;     // integral of primary power (trapezoid) up to the latest power reading
+    double cum_power_at_energy_prev = 0.0;  // ... as it was at the previous primary energy reading
+    // Bound of the trapezoid's error in cum_power_kwh: half the power change times the interval, summed (the
+    // power may have stepped anywhere between two readings).
+    double cum_power_uncertainty_kwh = 0.0;
+    // The limit power must stay under (kW): connector rating and Power.Offered where known, else the physical
+    // bound of the current type. limit_from_offered: Power.Offered is part of it.
+    double limit_kw = 0.0;
+    bool limit_from_offered = false;
+    bool limit_from_rating = false;
+    bool limit_changed = false;  // the limit differs from the previous timestamp's
 };
 
 // Delivery below this average rate is "~0" (EV electronics draw tens of watts when not charging).
@@ -107,8 +137,18 @@ struct EnergyChannel {
         double step_kwh = 0.0;
         bool reset = false;
         bool rising = false;
+        bool flat = false;           // the register repeated its value
+        bool spike_suspect = false;  // the rise is far faster than the one before (ENERGY_SPIKE candidate)
         double rise_rate_before_kw = 0.0;
     };
+
+    // ENERGY_SPIKE: a rise whose rate (over the span since the previous rise, so coarse meters and catch-ups
+    // after a frozen stretch are judged fairly) is kSpikeFactor times the rates before and after it, or above
+    // the hard power limit. Decided at the next rise (or a fall back to the level before it: a one-sample
+    // glitch), or at the end of the data. magnitude = step kWh, aux = rate / neighbour rate, flags: bit0 above
+    // the hard limit, bit1 fell back (glitch).
+    static constexpr double kSpikeFactor = 3.0;
+    static constexpr double kSpikeMinKwh = 0.2;
 
     bool unphased_seen = false;
     std::array<bool, 3> phase_seen{};
@@ -130,8 +170,26 @@ struct EnergyChannel {
     std::uint32_t readings = 0;
     KwhDecreaseTracker decrease;
 
-    Step OnTotal(domain::EpochMs timestamp_ms, double total_kwh, AnomalySink& sink);
+    double imported_clean_kwh = 0.0;  // positive steps without resets and suspected spikes
+    double spike_kwh = 0.0;           // rises of confirmed spikes (not delivered energy)
+    std::uint32_t discontinuities = 0;  // resets, decreases and spike suspects so far
+
+    bool spike_open = false;
+    bool spike_blatant = false;
+    domain::EpochMs spike_start_ms = 0;
+    domain::EpochMs spike_end_ms = 0;
+    double spike_step_kwh = 0.0;
+    double spike_rate_kw = 0.0;
+    double spike_rate_before_kw = 0.0;
+    double spike_pre_kwh = 0.0;
+
+    // `hard_limit_kw`: a rise faster than this is physically impossible (see HardLimitKw).
+    Step OnTotal(domain::EpochMs timestamp_ms, double total_kwh, double hard_limit_kw, AnomalySink& sink);
     void Finish(AnomalySink& sink);
+
+  private:
+    // Decides the pending spike (true: it was one); `rate_after_kw` <= 0 when there is no later rise.
+    bool ResolveSpike(double rate_after_kw, domain::EpochMs end_ms, bool glitch, AnomalySink& sink);
 };
 
 // ENERGY_PIT: delivery ~0 for >= 3 min between two stretches of delivery. With power readings, a pit is a run
@@ -205,12 +263,189 @@ struct SocDecreaseDetector {
     void Close(AnomalySink& sink);
 };
 
+// STUCK_REGISTER: the primary register repeats its value while every power reading is > 1 kW, for >= 5 min (the
+// middle between the flat readings' span and the span between the readings around them) and
+// for more energy (by integrated power) than two meter steps (coarse meters). Needs power readings. The range
+// goes from the last reading before the plateau to the reading where the register moves again (or the last
+// flat reading). magnitude = energy the power says was delivered (kWh), aux = minutes, count = flat readings,
+// flags bit0 = the register moved again.
+struct StuckRegisterDetector {
+    static constexpr domain::EpochMs kMinStuckMs = 300'000;
+    static constexpr double kMinPowerKw = 1.0;
+
+    bool open = false;
+    bool broken = false;  // a power reading <= 1 kW inside: a pause, not a stuck meter
+    domain::EpochMs before_start_ms = 0;  // the energy reading before start_ms (the plateau began after it)
+    domain::EpochMs last_energy_ms = 0;
+    domain::EpochMs before_last_energy_ms = 0;
+    domain::EpochMs start_ms = 0;
+    domain::EpochMs last_flat_ms = 0;
+    double cum_power_at_start = 0.0;
+    double cum_power_at_last_flat = 0.0;
+    std::uint32_t readings = 0;
+
+    void OnGroup(const GroupSignals& signals, AnomalySink& sink);
+    void Finish(const GroupSignals& last, AnomalySink& sink);
+    // A plateau long enough to be stuck is in progress (other detectors ignore that stretch).
+    bool Suspect() const { return open && !broken && last_flat_ms - start_ms >= kMinStuckMs; }
+    bool Pending() const { return open && !broken; }
+    domain::EpochMs long_closed_ms = 0;  // when the latest plateau of >= kMinStuckMs with power ended
+
+  private:
+    void Close(domain::EpochMs end_ms, bool moved, double quantum_kwh, AnomalySink& sink);
+};
+
+// ENERGY_POWER_MISMATCH: windows of >= 15 min and >= 3 register intervals, aligned on readings that carry
+// both register and power; a window whose register delta and integrated power differ by > 25 % of the
+// register delta (beyond one meter step and 50 Wh) is a mismatch, consecutive ones form one occurrence. A
+// window is dropped when the register jumps (reset, decrease, spike) or sits stuck inside it.
+// magnitude = largest |power/register - 1|, aux = summed |difference| (kWh), count = windows.
+struct PowerMismatchDetector {
+    static constexpr domain::EpochMs kMinWindowMs = 900'000;
+    static constexpr double kTolerance = 0.25;
+
+    bool anchored = false;
+    domain::EpochMs anchor_ms = 0;
+    double anchor_energy_kwh = 0.0;
+    double anchor_power_kwh = 0.0;
+    double anchor_uncertainty_kwh = 0.0;
+    std::uint32_t anchor_discontinuities = 0;
+    std::uint32_t intervals = 0;
+
+    bool open = false;
+    domain::EpochMs start_ms = 0;
+    domain::EpochMs end_ms = 0;
+    double max_deviation = 0.0;
+    double sum_difference_kwh = 0.0;
+    std::uint32_t windows = 0;
+
+    // `stuck_open`: a plateau with power is open (wait for its outcome); `stuck_long`: a plateau long enough to
+    // be STUCK_REGISTER is open or ended here (the window is dropped).
+    void OnGroup(const GroupSignals& signals, bool stuck_open, bool stuck_long, AnomalySink& sink);
+    void Finish(AnomalySink& sink);
+
+  private:
+    void Anchor(const GroupSignals& signals);
+    void Close(AnomalySink& sink);
+};
+
+// POWER_OVER_LIMIT: power readings above 1.1 x the limit (+0.2 kW) for >= 2 readings, or one reading >= 1.25 x
+// a limit that did not just change. Power.Offered counts with one reading of grace after a step down (the car
+// follows within seconds). Dropped when a fine register over the same stretch delivered < 75 % of what the
+// power claims (then the power reading is wrong: ENERGY_POWER_MISMATCH). magnitude = highest power / limit,
+// aux = limit kW, count = readings, flags: bit0 limit from Power.Offered, bit1 from the connector rating.
+struct PowerOverLimitDetector {
+    bool open = false;
+    domain::EpochMs start_ms = 0;
+    domain::EpochMs last_ms = 0;
+    double max_ratio = 0.0;
+    double limit_kw = 0.0;
+    std::uint32_t readings = 0;
+    std::uint8_t flags = 0;
+    bool stable_single = false;
+    double energy_at_start_kwh = 0.0;
+    double power_at_start_kwh = 0.0;
+    // What the register and the power integral said at the previous power reading.
+    double prev_energy_kwh = 0.0;
+    double prev_power_kwh = 0.0;
+
+    void OnGroup(const GroupSignals& signals, double quantum_kwh, AnomalySink& sink);
+    void Finish(const GroupSignals& last, double quantum_kwh, AnomalySink& sink);
+
+  private:
+    void Close(double energy_now_kwh, double power_now_kwh, double quantum_kwh, AnomalySink& sink);
+};
+
+// SOC_JUMP: between two SoC readings, a rise of >= 3 points implying a battery under 10 kWh for the energy
+// imported meanwhile (by the register without spikes, or by the power readings where they say more) (one point of rounding and one meter step allowed), or a jump of >= 8 points to 100 %
+// implying under 30 kWh. The range is the two readings. magnitude = points, aux = kWh imported, flags bit0 =
+// jump to 100 %.
+struct SocJumpDetector {
+    bool has_prev = false;
+    double prev_soc = 0.0;
+    domain::EpochMs prev_ms = 0;
+    double prev_energy_kwh = 0.0;
+    double prev_power_kwh = 0.0;
+
+    void OnGroup(const GroupSignals& signals, double quantum_kwh, AnomalySink& sink);
+};
+
+// DATA_GAP: intervals between consecutive timestamps of >= max(15 min, 5 x the session's median interval)
+// while delivering (the register rose across it, or power was on before it). The median is known at the end
+// only: the 16 longest candidate intervals >= 15 min are kept (a session with more is sparse anyway) and judged
+// then against a log-binned histogram of all intervals. magnitude = minutes, aux = threshold minutes.
+struct DataGapTracker {
+    static constexpr domain::EpochMs kMinGapMs = 900'000;
+    static constexpr std::size_t kBins = 48;  // quarter-octaves from 1 s
+    static constexpr std::size_t kMaxCandidates = 16;
+    struct Candidate {
+        domain::EpochMs start_ms = 0;
+        domain::EpochMs end_ms = 0;
+    };
+
+    std::array<std::uint32_t, kBins> bins{};
+    std::vector<Candidate> candidates;
+    bool has_last = false;
+    domain::EpochMs last_ms = 0;
+    bool power_on_last = false;
+
+    void OnGroup(const GroupSignals& signals);
+    domain::EpochMs MedianIntervalMs() const;
+    void Finish(AnomalySink& sink) const;
+};
+
+// IDLE_OCCUPANCY: >= 30 min at ~0 power at the end of the data after delivery. The end of delivery is estimated
+// from the energy the register counted after the last power-on reading (fine meters), else the middle between
+// the last on and first off reading; without power, from the last register rise (plus half a meter step at the
+// rate before, for coarse meters). magnitude = idle minutes.
+struct IdleTailTracker {
+    static constexpr domain::EpochMs kMinIdleMs = 1'800'000;
+
+    bool delivered = false;
+    domain::EpochMs last_on_ms = 0;
+    double last_on_power_kw = 0.0;
+    double imported_at_last_on_kwh = 0.0;
+    bool off_after = false;
+    domain::EpochMs first_off_ms = 0;
+    domain::EpochMs last_rise_ms = 0;
+    double rate_at_last_rise_kw = 0.0;
+
+    void OnGroup(const GroupSignals& signals);
+    void Finish(const GroupSignals& last, double quantum_kwh, AnomalySink& sink) const;
+};
+
+// TIMESTAMP_INVALID: values with a timestamp before 2000-01-01 (or after 2200), more than 5 min after the
+// analysis clock, or a second, different value for the same series and time. Invalid timestamps cannot be
+// placed in time: a run of them (in arrival order) is attributed to the span from the latest valid timestamp
+// before it to the next valid one after it. magnitude = values, flags: bit0 too early, bit1 future, bit2
+// conflicting duplicate.
+struct TimestampTracker {
+    static constexpr domain::EpochMs kFutureToleranceMs = 300'000;
+
+    bool open = false;
+    domain::EpochMs start_ms = 0;  // 0: before any valid value (bucket 0)
+    std::uint32_t count = 0;
+    std::uint8_t kinds = 0;
+
+    void OnInvalid(domain::EpochMs attributed_ms, std::uint8_t kind);
+    void OnValid(domain::EpochMs timestamp_ms, AnomalySink& sink);
+    void OnConflict(domain::EpochMs timestamp_ms, AnomalySink& sink);
+    void Finish(AnomalySink& sink);
+};
+
+// The fastest a register can physically rise on this connector (ENERGY_SPIKE's absolute bound), kW.
+double HardLimitKw(const domain::ConnectorFacts& facts, bool ac_inferred);
+// The power limit without Power.Offered (POWER_OVER_LIMIT), kW: the rating, else the physical bound of the
+// current type (AC 44 kW, 14.5 kW per phase; DC 400 kW).
+double RatedLimitKw(const domain::ConnectorFacts& facts, bool ac_inferred);
+
 // Whole-session facts the scores are relative to.
 struct SessionContext {
     domain::EpochMs t0_ms = 0;
     domain::EpochMs duration_ms = 0;
     double delivered_kwh = 0.0;
     std::uint32_t energy_readings = 0;
+    bool power_mode = false;
 };
 
 Anomaly ScoreAnomaly(const AnomalyRecord& record, const SessionContext& context);
@@ -261,6 +496,17 @@ void VisitChannel(Io& io, T& c) {
     io.Field(c.rise_rate_kw);
     io.Field(c.readings);
     VisitDecrease(io, c.decrease);
+    io.Field(c.imported_clean_kwh);
+    io.Field(c.spike_kwh);
+    io.Field(c.discontinuities);
+    io.Field(c.spike_open);
+    io.Field(c.spike_blatant);
+    io.Time(c.spike_start_ms);
+    io.Time(c.spike_end_ms);
+    io.Field(c.spike_step_kwh);
+    io.Field(c.spike_rate_kw);
+    io.Field(c.spike_rate_before_kw);
+    io.Field(c.spike_pre_kwh);
 }
 
 template <typename Io, typename T>
@@ -302,6 +548,95 @@ void VisitSoc(Io& io, T& s) {
     io.Field(s.power_on_in_fall);
     io.Field(s.last_imported_kwh);
     io.Field(s.readings);
+}
+
+template <typename Io, typename T>
+void VisitStuck(Io& io, T& d) {
+    io.Field(d.open);
+    io.Field(d.broken);
+    io.Time(d.before_start_ms);
+    io.Time(d.last_energy_ms);
+    io.Time(d.before_last_energy_ms);
+    io.Time(d.start_ms);
+    io.Time(d.last_flat_ms);
+    io.Field(d.cum_power_at_start);
+    io.Field(d.cum_power_at_last_flat);
+    io.Field(d.readings);
+    io.Time(d.long_closed_ms);
+}
+
+template <typename Io, typename T>
+void VisitMismatch(Io& io, T& d) {
+    io.Field(d.anchored);
+    io.Time(d.anchor_ms);
+    io.Field(d.anchor_energy_kwh);
+    io.Field(d.anchor_power_kwh);
+    io.Field(d.anchor_uncertainty_kwh);
+    io.Field(d.anchor_discontinuities);
+    io.Field(d.intervals);
+    io.Field(d.open);
+    io.Time(d.start_ms);
+    io.Time(d.end_ms);
+    io.Field(d.max_deviation);
+    io.Field(d.sum_difference_kwh);
+    io.Field(d.windows);
+}
+
+template <typename Io, typename T>
+void VisitOverLimit(Io& io, T& d) {
+    io.Field(d.open);
+    io.Time(d.start_ms);
+    io.Time(d.last_ms);
+    io.Field(d.max_ratio);
+    io.Field(d.limit_kw);
+    io.Field(d.readings);
+    io.Field(d.flags);
+    io.Field(d.stable_single);
+    io.Field(d.energy_at_start_kwh);
+    io.Field(d.power_at_start_kwh);
+    io.Field(d.prev_energy_kwh);
+    io.Field(d.prev_power_kwh);
+}
+
+template <typename Io, typename T>
+void VisitSocJump(Io& io, T& d) {
+    io.Field(d.has_prev);
+    io.Field(d.prev_soc);
+    io.Time(d.prev_ms);
+    io.Field(d.prev_energy_kwh);
+    io.Field(d.prev_power_kwh);
+}
+
+template <typename Io, typename T>
+void VisitGaps(Io& io, T& d) {
+    for (auto& bin : d.bins) io.Field(bin);
+    io.Vector(d.candidates, DataGapTracker::kMaxCandidates, 16, [](auto& sub, auto& c) {
+        sub.Time(c.start_ms);
+        sub.Time(c.end_ms);
+    });
+    io.Field(d.has_last);
+    io.Time(d.last_ms);
+    io.Field(d.power_on_last);
+}
+
+template <typename Io, typename T>
+void VisitIdle(Io& io, T& d) {
+    io.Field(d.delivered);
+    io.Time(d.last_on_ms);
+    io.Field(d.last_on_power_kw);
+    io.Field(d.imported_at_last_on_kwh);
+    io.Field(d.off_after);
+    io.Time(d.first_off_ms);
+    io.Time(d.last_rise_ms);
+    io.Field(d.rate_at_last_rise_kw);
+}
+
+template <typename Io, typename T>
+void VisitTimestamps(Io& io, T& d) {
+    io.Field(d.open);
+    io.Time(d.start_ms);
+    io.Field(d.count);
+    io.Field(d.kinds);
 }
 
 }  // namespace evni::analysis

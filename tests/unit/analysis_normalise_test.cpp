@@ -247,7 +247,10 @@ TEST(AnalysisNormalise, DuplicatesCountOnceTowardsTheThreshold) {
                                      Mv(kT0 + kMinute, 1.1, std::nullopt, "kWh")};
     const Verdict kept = Analyze(conflicting, {});
     EXPECT_TRUE(kept.analyzed);
-    EXPECT_TRUE(kept.anomalies.empty());  // the first value is the one analysed: no decrease
+    // The first value is the one analysed (no decrease); the conflict itself is TIMESTAMP_INVALID.
+    ASSERT_EQ(kept.anomalies.size(), 1u);
+    EXPECT_EQ(kept.anomalies[0].category, "TIMESTAMP_INVALID");
+    EXPECT_EQ(kept.anomalies[0].buckets.start_unit, 0);
 }
 
 TEST(AnalysisNormalise, FewerThanThreeValidValues) {
@@ -308,10 +311,14 @@ TEST(AnalysisBucketing, T0IsTheEarliestValidTimestamp) {
         Mv(kT0 + 4 * kMinute, 10.3, std::nullopt, "kWh"), Mv(kT0 + 5 * kMinute, 9.5, std::nullopt, "kWh"),
         Mv(kT0 + 6 * kMinute, 10.4, std::nullopt, "kWh")};
     const Verdict verdict = Analyze(values, {});
-    ASSERT_EQ(verdict.anomalies.size(), 1u);
-    EXPECT_EQ(verdict.anomalies[0].category, "KWH_DECREASE");
-    EXPECT_EQ(verdict.anomalies[0].buckets.start_unit, 12);  // reading at t0 + 3 min, t0 = first valid
-    EXPECT_EQ(verdict.anomalies[0].buckets.end_unit, 16);
+    ASSERT_EQ(verdict.anomalies.size(), 2u);
+    // The 1970 value is attributed to where it arrived: between the readings at +3 and +4 min.
+    EXPECT_EQ(verdict.anomalies[0].category, "TIMESTAMP_INVALID");
+    EXPECT_EQ(verdict.anomalies[0].buckets.start_unit, 8);
+    EXPECT_EQ(verdict.anomalies[0].buckets.end_unit, 12);
+    EXPECT_EQ(verdict.anomalies[1].category, "KWH_DECREASE");
+    EXPECT_EQ(verdict.anomalies[1].buckets.start_unit, 12);  // reading at t0 + 3 min, t0 = first valid
+    EXPECT_EQ(verdict.anomalies[1].buckets.end_unit, 16);
 }
 
 TEST(AnalysisReference, ApiExampleIsASocDecrease) {

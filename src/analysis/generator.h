@@ -1,0 +1,99 @@
+#pragma once
+
+// Labelled session generator (analysis.md §6): realistic OCPP meter values of AC and DC charging sessions with
+// every anomaly category injectable at an exact ground-truth time range, from subtle to blatant, and the hard
+// negatives of §2. Deterministic for a seed. Session envelopes (start time, duration, energy, station) are
+// drawn from real public session tables when a data folder is given (see LoadPopulation), else from built-in
+// distributions.
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "domain/meter_value.h"
+
+namespace evni::analysis::gen {
+
+// One real (or built-in) session envelope.
+struct Envelope {
+    domain::EpochMs start_ms = 0;
+    double plugged_h = 1.0;    // plug-in to plug-out
+    double charging_h = 1.0;   // time actually charging (<= plugged_h)
+    double energy_kwh = 10.0;  // delivered
+    std::string station;
+    bool dc = false;
+    double max_power_kw = 0.0;  // observed peak, 0 = unknown
+    double soc_start = -1.0;    // -1 = unknown
+    double soc_end = -1.0;
+};
+
+struct Population {
+    std::vector<Envelope> ac;
+    std::vector<Envelope> dc;
+    std::vector<std::string> sources;  // what was read, for the report
+};
+
+// Reads the Boulder (open-ev-load/Boulder, AC Level 2 and DC fast) and EPFL (epfl-l3, DC with SoC) session
+// tables under `data_dir`. Missing or unreadable tables are skipped and named in `warnings`; when a current
+// type has no envelopes at all, built-in distributions fill it.
+Population LoadPopulation(const std::string& data_dir, std::vector<std::string>& warnings);
+Population BuiltinPopulation();
+
+// A ground-truth occurrence: category (API name) and time range.
+struct Label {
+    std::string category;
+    domain::EpochMs start_ms = 0;
+    domain::EpochMs end_ms = 0;
+};
+
+enum class HardNegative {
+    kNone,
+    kLoadManagement,  // Power.Offered steps down (and to 0), power follows
+    kDcTaper,         // CC-CV taper above 80 % SoC
+    kShortPause,      // EV-side pauses < 3 min
+    kCoarseMeter,     // 0.1 .. 1 kWh register steps
+    kShortIdleTail,   // idle tail < 30 min
+    kLifetimeRegister,  // the first reading is the lifetime register
+    kCount,
+};
+const char* HardNegativeName(HardNegative kind);
+
+struct GeneratedSession {
+    std::string id;
+    std::string station;
+    std::string profile;  // short description of the meter and the injection
+    domain::MeterValues values;
+    AnalysisOptions options;
+    std::vector<Label> labels;  // empty for a clean session
+    HardNegative hard_negative = HardNegative::kNone;
+};
+
+// The categories the generator can inject (all fourteen of analysis.md §2).
+const std::vector<std::string>& InjectableCategories();
+
+class Generator {
+  public:
+    Generator(Population population, std::uint64_t seed);
+
+    GeneratedSession Clean();
+    // `severity` in [0,1]: 0 the subtlest case the category definition still covers, 1 blatant.
+    GeneratedSession WithFault(const std::string& category, double severity);
+    GeneratedSession WithHardNegative(HardNegative kind);
+
+  private:
+    struct Plan;
+    Plan BasePlan();
+    GeneratedSession DrawFault(const std::string& category, double severity);
+    GeneratedSession Render(const Plan& plan);
+    double Uniform(double lo, double hi);
+    int Pick(int n);
+    bool Chance(double p);
+
+    Population population_;
+    std::mt19937_64 rng_;
+    std::uint64_t counter_ = 0;
+};
+
+}  // namespace evni::analysis::gen
