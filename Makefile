@@ -29,17 +29,20 @@ run: release
 	   echo "Created demo tenant (the API key is shown only once):"; echo "$$key_json"; fi
 	$(EVNI_RELEASE) serve --listen "$(EVNI_LISTEN)" --db "$(EVNI_DB)"
 
-# Installs what is missing, builds (debug, warnings as errors) and runs every test through CTest.
+# Installs what is missing, builds (debug, warnings as errors) and runs every test through CTest on
+# SQLite and PostgreSQL; then the unit and SQLite API tests again under ASan + UBSan.
 test: deps
 	cmake --preset debug -DEVNI_WERROR=ON >/dev/null
 	cmake --build --preset debug -j$(JOBS)
 	ctest --preset debug -j$(JOBS)
+	$(MAKE) --no-print-directory test-asan
 
-# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Unit tests and the SQLite API tests under AddressSanitizer and UndefinedBehaviorSanitizer (the
+# PostgreSQL and npm-based checks run in the debug suite).
 test-asan: deps
-	cmake --preset asan >/dev/null
-	cmake --build --preset asan -j$(JOBS)
-	ctest --preset asan -j$(JOBS)
+	cmake --preset asan -DEVNI_DOCS_VIEWER=OFF >/dev/null
+	cmake --build --preset asan -j$(JOBS) --target evni evni_unit_tests
+	ctest --preset asan -j$(JOBS) -E 'postgres|pg_cluster|api_tests_pg|openapi_|docs_tools'
 
 bench: release
 	scripts/bench.sh

@@ -1,5 +1,6 @@
 #include "api/json_util.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -40,6 +41,11 @@ Field<std::string> FieldErrors::OptionalString(const json::object& o, std::strin
         return f;
     }
     const auto& s = v->get_string();
+    // Databases store text without NUL characters (PostgreSQL refuses them): refuse them up front.
+    if (std::find(s.begin(), s.end(), '\0') != s.end()) {
+        Add(At(base, std::string(key)), "String should not contain NUL characters", "string_pattern_mismatch");
+        return f;
+    }
     if (s.size() > max_len) {
         Add(At(base, std::string(key)), fmt::format("String should have at most {} characters", max_len),
             "string_too_long");
@@ -182,6 +188,24 @@ void Write(const json::value& v, std::string& out) {
 }
 
 }  // namespace
+
+bool ContainsNul(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::string: {
+            const auto& s = v.get_string();
+            return std::find(s.begin(), s.end(), '\0') != s.end();
+        }
+        case json::kind::array:
+            return std::any_of(v.get_array().begin(), v.get_array().end(), [](const json::value& e) { return ContainsNul(e); });
+        case json::kind::object:
+            for (const auto& kv : v.get_object()) {
+                if (kv.key().find('\0') != std::string_view::npos || ContainsNul(kv.value())) return true;
+            }
+            return false;
+        default:
+            return false;
+    }
+}
 
 std::string Serialize(const json::value& v) {
     std::string out;

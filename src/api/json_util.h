@@ -61,6 +61,9 @@ std::optional<double> NumberOrNumericString(const boost::json::value& v);
 
 std::string Serialize(const boost::json::value& v);
 
+// True when any string or key inside `v` contains a NUL character.
+bool ContainsNul(const boost::json::value& v);
+
 // Validation helpers for query parameters (loc ["query", name]).
 std::optional<std::int64_t> QueryInt(std::optional<std::string_view> raw, std::string_view name, std::int64_t def,
                                      std::int64_t min, std::int64_t max, FieldErrors& errors);

@@ -102,7 +102,10 @@ SessionChanges DecodeChanges(const json::object& body, std::initializer_list<std
     const Loc base{std::string("body")};
     if (auto* m = body.if_contains("metadata")) {
         c.metadata_json.present = true;
-        if (m->is_object()) {
+        if (m->is_object() && ContainsNul(*m)) {
+            errors.Add(At(base, std::string("metadata")), "Metadata should not contain NUL characters",
+                       "string_pattern_mismatch");
+        } else if (m->is_object()) {
             c.metadata_json.value = Serialize(*m);
             if (c.metadata_json.value->size() > 64 * 1024) {
                 errors.Add(At(base, std::string("metadata")), "Metadata should be at most 65536 bytes", "too_long");

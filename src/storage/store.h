@@ -13,6 +13,7 @@
 #include "domain/meter_value.h"
 #include "domain/organization.h"
 #include "domain/session.h"
+#include "storage/table_io.h"
 
 namespace evni::storage {
 
@@ -106,10 +107,7 @@ public:
     virtual void TouchLastUsed(const std::string& tenant_id, const std::string& key_id, domain::EpochMs at) = 0;
     // Revokes every live key of a member (when the member is removed); returns their ids.
     virtual std::vector<std::string> RevokeMemberKeys(const std::string& tenant_id, const std::string& member_id,
-                                                      domain::EpochMs at) {
-        (void)tenant_id, (void)member_id, (void)at;
-        throw std::logic_error("RevokeMemberKeys is not implemented by this store");
-    }
+                                                      domain::EpochMs at) = 0;
 };
 
 class OrganizationRepository {
@@ -192,10 +190,9 @@ public:
     virtual TenantRepository& Tenants() = 0;
     virtual ApiKeyRepository& ApiKeys() = 0;
     virtual SessionRepository& Sessions() = 0;
-    // Default bodies only until every store implements them (the PostgreSQL store is being added).
-    virtual OrganizationRepository& Organizations() { throw std::logic_error("organizations not implemented by this store"); }
-    virtual MemberRepository& Members() { throw std::logic_error("members not implemented by this store"); }
-    virtual AuditRepository& Audit() { throw std::logic_error("audit log not implemented by this store"); }
+    virtual OrganizationRepository& Organizations() = 0;
+    virtual MemberRepository& Members() = 0;
+    virtual AuditRepository& Audit() = 0;
     virtual void Commit() = 0;
 };
 
@@ -211,6 +208,12 @@ public:
     virtual int Migrate() = 0;
     // True when the database answers and every known migration is applied.
     virtual bool Ready() = 0;
+    // The newest migration this binary has for the backend (the schema CopyTables() describes).
+    virtual int KnownSchemaVersion() const = 0;
+    // Bulk access for `evni store copy` (storage/copy.h): a read-only snapshot of every table (it
+    // does not block writers), and a writer that upserts and deletes rows by key.
+    virtual std::unique_ptr<TableReader> ReadTables() = 0;
+    virtual std::unique_ptr<TableWriter> WriteTables() = 0;
 };
 
 // Observer for transaction durations (seconds), e.g. a metrics histogram.

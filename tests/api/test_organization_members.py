@@ -106,16 +106,15 @@ def test_unknown_invitation_token(env):
 
 def test_expired_invitation_is_refused(env, tenant):
     inv = invite(tenant, "late@example.com", "viewer")
-    import sqlite3
-    if not str(env.server.db_url).startswith("sqlite"):
-        pytest.skip("expiry is set in the SQLite file directly")
-    db = sqlite3.connect(env.server.db_path, timeout=10)
-    with db:
-        db.execute("UPDATE invitations SET expires_at = ? WHERE id = ?", (int(time.time() * 1000) - 1000,
-                                                                           inv["invitationId"]))
-    db.close()
+    past_ms = int(time.time() * 1000) - 1000
+    lib.execute_sql(env.server.db,
+                    "UPDATE invitations SET expires_at = ? WHERE id = ?",
+                    "UPDATE invitations SET expires_at = to_timestamp(? / 1000.0) WHERE id = ?",
+                    (past_ms, inv["invitationId"]))
     r = env.anonymous().post(f"/v1/invitations/{inv['token']}/accept", {})
     assert r.status_code == 410 and "expired" in r.json()["detail"].lower()
+    listed = [m for m in tenant.get("/v1/members").json()["members"] if m.get("invitationId") == inv["invitationId"]]
+    assert listed and listed[0]["status"] == "expired"
 
 
 def test_reinvite_replaces_pending_invitation(env, tenant):

@@ -371,3 +371,15 @@ def test_body_under_limit_is_accepted(api_a, station):
     r = api_a.raw("POST", "/v1/sessions", data)
     assert r.status_code == 200, lib.describe(r)
     assert len(api_a.session_detail(body["sessionId"])["meterValues"]) == len(values)
+
+
+def test_nul_characters_are_refused_with_422(api_a, station):
+    """Text is stored without NUL characters (PostgreSQL refuses them): a clear 422, never a 500."""
+    sid = lib.uid()
+    r = api_a.post("/v1/sessions", {"sessionId": "bad\u0000id", "chargingStationId": station})
+    lib.assert_validation_error(r, ["body", "sessionId"], "string_pattern_mismatch")
+    r = api_a.post("/v1/sessions", {"sessionId": sid, "chargingStationId": station, "metadata": {"k": "v\u0000"}})
+    lib.assert_validation_error(r, ["body", "metadata"], "string_pattern_mismatch")
+    r = api_a.post("/v1/sessions", {"sessionId": sid, "chargingStationId": station,
+                                    "meterValues": [lib.mv("2026-02-27T10:00:00Z", 1, unit="k\u0000Wh")]})
+    lib.assert_validation_error(r, ["body", "meterValues", 0, "unit"], "string_pattern_mismatch")
