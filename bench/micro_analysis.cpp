@@ -9,6 +9,7 @@
 #include <span>
 
 #include "analysis/analyzer.h"
+#include "analysis/generator.h"
 
 namespace {
 
@@ -88,6 +89,51 @@ void BM_AppendThreeToLongSession(benchmark::State& state) {
     state.counters["state_bytes"] = static_cast<double>(bytes.size());
 }
 BENCHMARK(BM_AppendThreeToLongSession)->Arg(1500)->Unit(benchmark::kMicrosecond);
+
+// The server's worst case per meter value: one value per request (restore, check, append, verdict, save).
+void BM_AppendOneToLongSession(benchmark::State& state) {
+    const std::size_t prefix = static_cast<std::size_t>(state.range(0));
+    const MeterValues values = AcSession(prefix + 1);
+    IncrementalAnalyzer base({});
+    base.Append(std::span<const MeterValue>(values.data(), prefix));
+    const std::vector<std::uint8_t> bytes = base.Serialize();
+    const std::span<const MeterValue> chunk(values.data() + prefix, 1);
+    for (auto _ : state) {
+        auto analyzer = IncrementalAnalyzer::Deserialize(bytes, {});
+        if (!analyzer || !analyzer->CanAppend(chunk)) {
+            state.SkipWithError("state not appendable");
+            break;
+        }
+        analyzer->Append(chunk);
+        auto verdict = analyzer->Current();
+        auto saved = analyzer->Serialize();
+        benchmark::DoNotOptimize(verdict);
+        benchmark::DoNotOptimize(saved);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AppendOneToLongSession)->Arg(1500)->Unit(benchmark::kMicrosecond);
+
+// Full analysis over a mix of generated sessions (AC/DC, cadences 10 s - 15 min, every category injected,
+// connector facts, clock and other sessions set): the realistic per-value cost.
+void BM_AnalyzeGeneratedMix(benchmark::State& state) {
+    evni::analysis::gen::Generator generator(evni::analysis::gen::BuiltinPopulation(), 11);
+    std::vector<evni::analysis::gen::GeneratedSession> sessions;
+    std::size_t values = 0;
+    for (int i = 0; i < 40; ++i) sessions.push_back(generator.Clean());
+    for (const std::string& category : evni::analysis::gen::InjectableCategories()) {
+        sessions.push_back(generator.WithFault(category, 0.5));
+    }
+    for (const auto& session : sessions) values += session.values.size();
+    for (auto _ : state) {
+        for (const auto& session : sessions) {
+            auto verdict = Analyze(session.values, session.options);
+            benchmark::DoNotOptimize(verdict);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(values));
+}
+BENCHMARK(BM_AnalyzeGeneratedMix)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -319,50 +319,6 @@ void IncrementalAnalyzer::State::FlushPending() {
     GroupSignals signals;
     signals.timestamp_ms = t;
 
-    for (std::size_t location = 0; location < kLocationCount; ++location) {
-        const PhasedValue& values = group.energy[location];
-        EnergyChannel& channel = energy[location];
-        double total = 0.0;
-        if (values.has_total) {
-            channel.unphased_seen = true;
-            total = values.total;
-        } else if (values.AnyPhase() && !channel.unphased_seen) {
-            total = 0.0;
-            for (std::size_t p = 0; p < 3; ++p) {
-                if (values.has_phase[p]) {
-                    channel.phase_seen[p] = true;
-                    channel.phase_kwh[p] = values.phase[p];
-                }
-                if (channel.phase_seen[p]) total += channel.phase_kwh[p];
-            }
-        } else {
-            continue;
-        }
-        if (!has_primary_energy) {
-            has_primary_energy = true;
-            primary_energy = static_cast<Location>(location);
-        }
-        const EnergyChannel::Step step = channel.OnTotal(t, total, HardLimitKw(options.connector, ac_inferred), sink);
-        if (static_cast<Location>(location) == primary_energy) {
-            signals.has_energy = true;
-            signals.energy_has_prev = !step.first;
-            signals.energy_prev_ms = step.prev_ms;
-            signals.energy_step_kwh = step.step_kwh;
-            signals.energy_reset = step.reset;
-            signals.energy_rising = step.rising;
-            signals.energy_flat = step.flat;
-            signals.rise_rate_kw = step.rise_rate_before_kw;
-        }
-    }
-    if (has_primary_energy) {
-        const EnergyChannel& primary = energy[static_cast<std::size_t>(primary_energy)];
-        signals.imported_kwh = primary.imported_kwh;
-        signals.quantum_kwh = primary.quantum_kwh;
-        signals.imported_clean_kwh = primary.imported_clean_kwh;
-        signals.imported_unspiked_kwh = primary.imported_kwh - primary.spike_kwh;
-        signals.discontinuities = primary.discontinuities;
-    }
-
     if (!has_primary_power) {
         for (std::size_t location = 0; location < kLocationCount; ++location) {
             if (!group.power[location].Any()) continue;
@@ -397,6 +353,52 @@ void IncrementalAnalyzer::State::FlushPending() {
     signals.cum_power_kwh = cum_power_kwh;
     signals.cum_power_uncertainty_kwh = cum_power_uncertainty_kwh;
     signals.cum_power_at_energy_prev = cum_power_at_last_energy;
+
+    for (std::size_t location = 0; location < kLocationCount; ++location) {
+        const PhasedValue& values = group.energy[location];
+        EnergyChannel& channel = energy[location];
+        double total = 0.0;
+        if (values.has_total) {
+            channel.unphased_seen = true;
+            total = values.total;
+        } else if (values.AnyPhase() && !channel.unphased_seen) {
+            total = 0.0;
+            for (std::size_t p = 0; p < 3; ++p) {
+                if (values.has_phase[p]) {
+                    channel.phase_seen[p] = true;
+                    channel.phase_kwh[p] = values.phase[p];
+                }
+                if (channel.phase_seen[p]) total += channel.phase_kwh[p];
+            }
+        } else {
+            continue;
+        }
+        if (!has_primary_energy) {
+            has_primary_energy = true;
+            primary_energy = static_cast<Location>(location);
+        }
+        const EnergyChannel::Step step = channel.OnTotal(t, total, HardLimitKw(options.connector, ac_inferred),
+                                                         has_power_reading, cum_power_kwh, sink);
+        if (static_cast<Location>(location) == primary_energy) {
+            signals.has_energy = true;
+            signals.energy_has_prev = !step.first;
+            signals.energy_prev_ms = step.prev_ms;
+            signals.energy_step_kwh = step.step_kwh;
+            signals.energy_reset = step.reset;
+            signals.energy_rising = step.rising;
+            signals.energy_flat = step.flat;
+            signals.rise_rate_kw = step.rise_rate_before_kw;
+        }
+    }
+    if (has_primary_energy) {
+        const EnergyChannel& primary = energy[static_cast<std::size_t>(primary_energy)];
+        signals.imported_kwh = primary.imported_kwh;
+        signals.quantum_kwh = primary.quantum_kwh;
+        signals.imported_clean_kwh = primary.imported_clean_kwh;
+        signals.imported_unspiked_kwh = primary.imported_kwh - primary.spike_kwh;
+        signals.discontinuities = primary.discontinuities;
+    }
+
 
     if (group.offered_kw.Any()) {
         offered_kw_known = true;

@@ -122,8 +122,12 @@ bool NearRolloverBoundary(double value_kwh) {
 }  // namespace
 
 EnergyChannel::Step EnergyChannel::OnTotal(domain::EpochMs timestamp_ms, double total_kwh, double hard_limit_kw,
-                                           AnomalySink& sink) {
+                                           bool has_power_now, double cum_power_kwh, AnomalySink& sink) {
     ++readings;
+    const double power_kwh = cum_power_kwh - prev_cum_power_kwh;
+    const bool power_known = has_power && has_power_now;
+    has_power = has_power_now;
+    prev_cum_power_kwh = cum_power_kwh;
     Step step;
     if (!has_prev) {
         // The first reading is the baseline, whatever its size (a lifetime register is normal).
@@ -206,7 +210,10 @@ EnergyChannel::Step EnergyChannel::OnTotal(domain::EpochMs timestamp_ms, double 
         const double span_h = Hours(timestamp_ms - last_rise_ms);
         const double rate = span_h > 0.0 ? std::min((total_kwh - last_rise_kwh) / span_h, 1e7) : 1e7;
         const double min_kwh = std::max(kSpikeMinKwh, 3.0 * std::min(quantum_before, 1.0));
-        const bool large = step.step_kwh > min_kwh;
+        // A rise the power readings account for is real delivery (a burst above the limit, a step up).
+        const bool corroborated =
+            power_known && step.step_kwh <= 1.5 * power_kwh + 2.0 * std::min(quantum_before, 1.0) + 0.05;
+        const bool large = step.step_kwh > min_kwh && !corroborated;
         const bool blatant = large && rate > hard_limit_kw;
         // Decide a pending spike with the rate after it; when it was not one, its rate is the new normal
         // (a load-management step up).
@@ -647,9 +654,11 @@ void SocJumpDetector::OnGroup(const GroupSignals& s, double quantum_kwh, Anomaly
     if (has_prev) {
         const double points = s.soc_percent - prev_soc;
         if (points >= 3.0) {
-            // The register's count, or the power readings' where they say more (a frozen register).
-            const double imported = std::max({0.0, s.imported_unspiked_kwh - prev_energy_kwh,
-                                              s.power_mode ? s.cum_power_kwh - prev_power_kwh : 0.0});
+            // With power readings: the larger of their integral and the register without suspected spikes (a
+            // frozen register, a wrong power series); without: the register without confirmed spikes.
+            const double imported =
+                s.power_mode ? std::max({0.0, s.cum_power_kwh - prev_power_kwh, s.imported_clean_kwh - prev_clean_kwh})
+                             : std::max(0.0, s.imported_unspiked_kwh - prev_energy_kwh);
             const double allowance = imported + std::min(quantum_kwh, 1.0) + 0.05;
             const double implied_battery_kwh = allowance * 100.0 / (points - 1.0);
             const bool to_full = s.soc_percent >= 99.5 && points >= 8.0 && implied_battery_kwh < 30.0;
@@ -670,6 +679,7 @@ void SocJumpDetector::OnGroup(const GroupSignals& s, double quantum_kwh, Anomaly
     prev_soc = s.soc_percent;
     prev_ms = s.timestamp_ms;
     prev_energy_kwh = s.imported_unspiked_kwh;
+    prev_clean_kwh = s.imported_clean_kwh;
     prev_power_kwh = s.cum_power_kwh;
 }
 

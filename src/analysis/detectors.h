@@ -183,8 +183,13 @@ struct EnergyChannel {
     double spike_rate_before_kw = 0.0;
     double spike_pre_kwh = 0.0;
 
-    // `hard_limit_kw`: a rise faster than this is physically impossible (see HardLimitKw).
-    Step OnTotal(domain::EpochMs timestamp_ms, double total_kwh, double hard_limit_kw, AnomalySink& sink);
+    bool has_power = false;          // power readings exist: cum_power_kwh is meaningful
+    double prev_cum_power_kwh = 0.0;  // integrated power at the previous reading
+
+    // `hard_limit_kw`: a rise faster than this is physically impossible (see HardLimitKw). `cum_power_kwh`:
+    // integrated power so far, when `has_power_now` (a rise the power readings account for is not a spike).
+    Step OnTotal(domain::EpochMs timestamp_ms, double total_kwh, double hard_limit_kw, bool has_power_now,
+                 double cum_power_kwh, AnomalySink& sink);
     void Finish(AnomalySink& sink);
 
   private:
@@ -357,7 +362,8 @@ struct PowerOverLimitDetector {
 };
 
 // SOC_JUMP: between two SoC readings, a rise of >= 3 points implying a battery under 10 kWh for the energy
-// imported meanwhile (by the register without spikes, or by the power readings where they say more) (one point of rounding and one meter step allowed), or a jump of >= 8 points to 100 %
+// imported meanwhile (with power readings: the larger of their integral and the register without suspected
+// spikes; without: the register without confirmed spikes) (one point of rounding and one meter step allowed), or a jump of >= 8 points to 100 %
 // implying under 30 kWh. The range is the two readings. magnitude = points, aux = kWh imported, flags bit0 =
 // jump to 100 %.
 struct SocJumpDetector {
@@ -365,6 +371,7 @@ struct SocJumpDetector {
     double prev_soc = 0.0;
     domain::EpochMs prev_ms = 0;
     double prev_energy_kwh = 0.0;
+    double prev_clean_kwh = 0.0;
     double prev_power_kwh = 0.0;
 
     void OnGroup(const GroupSignals& signals, double quantum_kwh, AnomalySink& sink);
@@ -507,6 +514,8 @@ void VisitChannel(Io& io, T& c) {
     io.Field(c.spike_rate_kw);
     io.Field(c.spike_rate_before_kw);
     io.Field(c.spike_pre_kwh);
+    io.Field(c.has_power);
+    io.Field(c.prev_cum_power_kwh);
 }
 
 template <typename Io, typename T>
@@ -604,6 +613,7 @@ void VisitSocJump(Io& io, T& d) {
     io.Field(d.prev_soc);
     io.Time(d.prev_ms);
     io.Field(d.prev_energy_kwh);
+    io.Field(d.prev_clean_kwh);
     io.Field(d.prev_power_kwh);
 }
 
