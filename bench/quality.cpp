@@ -74,9 +74,7 @@ struct Report {
     double Precision(const Counts& c) const {
         return c.detections > 0 ? static_cast<double>(c.detections_matched) / c.detections : (c.labels > 0 ? 0.0 : 1.0);
     }
-    double Recall(const Counts& c) const {
-        return c.labels > 0 ? static_cast<double>(c.labels_found) / c.labels : 1.0;
-    }
+    double Recall(const Counts& c) const { return c.labels > 0 ? static_cast<double>(c.labels_found) / c.labels : 1.0; }
     double MacroF1() const {
         double sum = 0.0;
         for (const std::string& category : evni::analysis::gen::InjectableCategories()) {
@@ -229,9 +227,9 @@ Output RunRulesGate(const GeneratedSession& session) {
 
 // Per-session features; each maps to the category a user would read into an outlier of it.
 constexpr int kFeatures = 10;
-const char* kFeatureCategory[kFeatures] = {"ZERO_ENERGY",    "ENERGY_SPIKE",    "KWH_DECREASE",  "DATA_GAP",
-                                           "SOC_JUMP",       "SOC_DECREASE",    "STUCK_REGISTER", "POWER_OVER_LIMIT",
-                                           "ENERGY_POWER_MISMATCH", "IDLE_OCCUPANCY"};
+const char* kFeatureCategory[kFeatures] = {
+    "ZERO_ENERGY",    "ENERGY_SPIKE",     "KWH_DECREASE",          "DATA_GAP",      "SOC_JUMP", "SOC_DECREASE",
+    "STUCK_REGISTER", "POWER_OVER_LIMIT", "ENERGY_POWER_MISMATCH", "IDLE_OCCUPANCY"};
 
 std::array<double, kFeatures> Features(const GeneratedSession& session) {
     const Series s = Extract(session);
@@ -314,10 +312,11 @@ void Print(const char* name, const Report& r, bool with_categories) {
                         Report::F1(p, rc));
         }
     }
-    std::printf("%-22s macro-F1 %.3f | session F1 %.3f (tp %d fp %d fn %d tn %d) | FP clean %.2f%% (%d/%d) | "
-                "FP hard-neg %.2f%% (%d/%d)\n",
-                name, r.MacroF1(), r.SessionF1(), r.tp, r.fp, r.fn, r.tn, 100.0 * r.clean_flagged / std::max(1, r.clean),
-                r.clean_flagged, r.clean, 100.0 * r.hard_flagged / std::max(1, r.hard), r.hard_flagged, r.hard);
+    std::printf(
+        "%-22s macro-F1 %.3f | session F1 %.3f (tp %d fp %d fn %d tn %d) | FP clean %.2f%% (%d/%d) | "
+        "FP hard-neg %.2f%% (%d/%d)\n",
+        name, r.MacroF1(), r.SessionF1(), r.tp, r.fp, r.fn, r.tn, 100.0 * r.clean_flagged / std::max(1, r.clean),
+        r.clean_flagged, r.clean, 100.0 * r.hard_flagged / std::max(1, r.hard), r.hard_flagged, r.hard);
     if (!r.hard_flagged_by_kind.empty()) {
         std::printf("%-22s hard negatives flagged by kind:", "");
         for (const auto& [kind, n] : r.hard_flagged_by_kind) std::printf(" %s=%d", kind.c_str(), n);
@@ -347,13 +346,20 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const std::string value = argv[i + 1];
-        if (flag == "--data-dir") data_dir = value;
-        else if (flag == "--seed") seed = std::stoull(value);
-        else if (flag == "--clean") clean = std::stoi(value);
-        else if (flag == "--per-category") per_category = std::stoi(value);
-        else if (flag == "--hard") hard_per_kind = std::stoi(value);
-        else if (flag == "--show") show = value;
-        else if (flag == "--dump") dump = value;
+        if (flag == "--data-dir")
+            data_dir = value;
+        else if (flag == "--seed")
+            seed = std::stoull(value);
+        else if (flag == "--clean")
+            clean = std::stoi(value);
+        else if (flag == "--per-category")
+            per_category = std::stoi(value);
+        else if (flag == "--hard")
+            hard_per_kind = std::stoi(value);
+        else if (flag == "--show")
+            show = value;
+        else if (flag == "--dump")
+            dump = value;
         else {
             std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
             return 2;

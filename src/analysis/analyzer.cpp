@@ -399,7 +399,6 @@ void IncrementalAnalyzer::State::FlushPending() {
         signals.discontinuities = primary.discontinuities;
     }
 
-
     if (group.offered_kw.Any()) {
         offered_kw_known = true;
         offered_kw = group.offered_kw.Total();
@@ -486,9 +485,9 @@ void IncrementalAnalyzer::State::Finish() {
                    other.start_ms <= gap.end_ms && other.end_ms >= gap.start_ms;
         });
     };
-    anomalies.erase(std::remove_if(anomalies.begin() + static_cast<std::ptrdiff_t>(before_gaps), anomalies.end(),
-                                   explained),
-                    anomalies.end());
+    anomalies.erase(
+        std::remove_if(anomalies.begin() + static_cast<std::ptrdiff_t>(before_gaps), anomalies.end(), explained),
+        anomalies.end());
     idle.Finish(last, last.quantum_kwh, sink);
 }
 
@@ -538,9 +537,8 @@ Verdict IncrementalAnalyzer::State::MakeVerdict() const {
         record.start_ms = from;
         record.end_ms = to;
         record.magnitude = static_cast<double>(to - from) / 60'000.0;
-        record.aux = context.duration_ms > 0
-                         ? static_cast<double>(to - from) / static_cast<double>(context.duration_ms)
-                         : 1.0;
+        record.aux =
+            context.duration_ms > 0 ? static_cast<double>(to - from) / static_cast<double>(context.duration_ms) : 1.0;
         records.push_back(record);
     }
 

@@ -20,7 +20,7 @@ struct BucketRange {
 
 // One occurrence of one anomaly category.
 struct Anomaly {
-    std::string category;  // e.g. "KWH_DECREASE"
+    std::string category;     // e.g. "KWH_DECREASE"
     double score = 0.0;       // severity in [0,1]
     double confidence = 0.0;  // in [0,1]
     BucketRange buckets;
@@ -67,13 +67,12 @@ Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOption
 // Invariant: for any split of a time-ordered sequence into chunks, feeding the chunks one after the
 // other (saving and restoring the state between them) gives the same Verdict as Analyze() on all.
 class IncrementalAnalyzer {
-public:
+  public:
     explicit IncrementalAnalyzer(AnalysisOptions options);
 
     // Restores a state produced by Serialize(). Returns nullopt when the bytes are not a valid
     // state of this version (the caller then runs a full analysis).
-    static std::optional<IncrementalAnalyzer> Deserialize(std::span<const std::uint8_t> bytes,
-                                                          AnalysisOptions options);
+    static std::optional<IncrementalAnalyzer> Deserialize(std::span<const std::uint8_t> bytes, AnalysisOptions options);
     std::vector<std::uint8_t> Serialize() const;
 
     // True when `values` can be appended incrementally: every value is at or after the latest
@@ -83,7 +82,7 @@ public:
     void Append(std::span<const domain::MeterValue> values);
     Verdict Current() const;
 
-private:
+  private:
     friend Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOptions& options);
     struct State;
     State& Mutable();               // detaches a shared state before a change

@@ -557,8 +557,7 @@ void PowerMismatchDetector::OnGroup(const GroupSignals& s, bool stuck_open, bool
         return;
     }
     const double difference = std::fabs(energy - power);
-    const bool mismatch =
-        difference > kTolerance * std::max(energy, 0.1 * power) + quantum + 0.05 + uncertainty;
+    const bool mismatch = difference > kTolerance * std::max(energy, 0.1 * power) + quantum + 0.05 + uncertainty;
     if (mismatch) {
         if (!open) {
             open = true;
@@ -627,8 +626,7 @@ void PowerOverLimitDetector::Finish(const GroupSignals& last, double quantum_kwh
     if (open) Close(last.imported_clean_kwh, last.cum_power_kwh, quantum_kwh, sink);
 }
 
-void PowerOverLimitDetector::Close(double energy_now_kwh, double power_now_kwh, double quantum_kwh,
-                                   AnomalySink& sink) {
+void PowerOverLimitDetector::Close(double energy_now_kwh, double power_now_kwh, double quantum_kwh, AnomalySink& sink) {
     open = false;
     if (readings < 2 && !(stable_single && max_ratio >= 1.25)) return;
     const double energy = energy_now_kwh - energy_at_start_kwh;
@@ -689,8 +687,8 @@ void DataGapTracker::OnGroup(const GroupSignals& s) {
     if (has_last) {
         const domain::EpochMs interval_ms = s.timestamp_ms - last_ms;
         const double seconds = std::max(1.0, static_cast<double>(interval_ms) / 1000.0);
-        const auto bin = static_cast<std::size_t>(std::clamp(std::floor(4.0 * std::log2(seconds)), 0.0,
-                                                             static_cast<double>(kBins - 1)));
+        const auto bin = static_cast<std::size_t>(
+            std::clamp(std::floor(4.0 * std::log2(seconds)), 0.0, static_cast<double>(kBins - 1)));
         if (bins[bin] < 0xFFFFFFFFu) ++bins[bin];
         const bool delivering = (s.has_energy && s.energy_step_kwh > 0.02) || power_on_last;
         if (interval_ms >= kMinGapMs && delivering) {
@@ -961,9 +959,8 @@ Anomaly ScoreAnomaly(const AnomalyRecord& record, const SessionContext& context)
             break;
         }
         case Category::kDataGap: {
-            const double share = context.duration_ms > 0 ? record.magnitude * 60'000.0 /
-                                                               static_cast<double>(context.duration_ms)
-                                                         : 0.0;
+            const double share =
+                context.duration_ms > 0 ? record.magnitude * 60'000.0 / static_cast<double>(context.duration_ms) : 0.0;
             score = 0.5 + 0.5 * Saturate(record.magnitude / std::max(record.aux, 1.0) - 1.0 + share);
             confidence = 0.8;
             break;

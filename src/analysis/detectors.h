@@ -90,13 +90,13 @@ struct GroupSignals {
     double soc_percent = 0.0;
 
     // Additions for the register/power consistency detectors.
-    bool energy_flat = false;         // the primary register repeated its value
-    double imported_clean_kwh = 0.0;  // imported_kwh without resets and suspected spikes
+    bool energy_flat = false;            // the primary register repeated its value
+    double imported_clean_kwh = 0.0;     // imported_kwh without resets and suspected spikes
     double imported_unspiked_kwh = 0.0;  // imported_kwh without confirmed spikes
     std::uint32_t discontinuities = 0;
-    double latest_power_kw = 0.0;   // the latest primary power reading (sample and hold)
-    bool any_power = false;         // a primary power reading was seen at or before this timestamp
-    double cum_power_kwh = 0.0;     // integral of primary power (trapezoid) up to the latest power reading
+    double latest_power_kw = 0.0;           // the latest primary power reading (sample and hold)
+    bool any_power = false;                 // a primary power reading was seen at or before this timestamp
+    double cum_power_kwh = 0.0;             // integral of primary power (trapezoid) up to the latest power reading
     double cum_power_at_energy_prev = 0.0;  // ... as it was at the previous primary energy reading
     // Bound of the trapezoid's error in cum_power_kwh: half the power change times the interval, summed (the
     // power may have stepped anywhere between two readings).
@@ -170,8 +170,8 @@ struct EnergyChannel {
     std::uint32_t readings = 0;
     KwhDecreaseTracker decrease;
 
-    double imported_clean_kwh = 0.0;  // positive steps without resets and suspected spikes
-    double spike_kwh = 0.0;           // rises of confirmed spikes (not delivered energy)
+    double imported_clean_kwh = 0.0;    // positive steps without resets and suspected spikes
+    double spike_kwh = 0.0;             // rises of confirmed spikes (not delivered energy)
     std::uint32_t discontinuities = 0;  // resets, decreases and spike suspects so far
 
     bool spike_open = false;
@@ -183,7 +183,7 @@ struct EnergyChannel {
     double spike_rate_before_kw = 0.0;
     double spike_pre_kwh = 0.0;
 
-    bool has_power = false;          // power readings exist: cum_power_kwh is meaningful
+    bool has_power = false;           // power readings exist: cum_power_kwh is meaningful
     double prev_cum_power_kwh = 0.0;  // integrated power at the previous reading
 
     // `hard_limit_kw`: a rise faster than this is physically impossible (see HardLimitKw). `cum_power_kwh`:
@@ -279,7 +279,7 @@ struct StuckRegisterDetector {
     static constexpr double kMinPowerKw = 1.0;
 
     bool open = false;
-    bool broken = false;  // a power reading <= 1 kW inside: a pause, not a stuck meter
+    bool broken = false;                  // a power reading <= 1 kW inside: a pause, not a stuck meter
     domain::EpochMs before_start_ms = 0;  // the energy reading before start_ms (the plateau began after it)
     domain::EpochMs last_energy_ms = 0;
     domain::EpochMs before_last_energy_ms = 0;
@@ -363,9 +363,9 @@ struct PowerOverLimitDetector {
 
 // SOC_JUMP: between two SoC readings, a rise of >= 3 points implying a battery under 10 kWh for the energy
 // imported meanwhile (with power readings: the larger of their integral and the register without suspected
-// spikes; without: the register without confirmed spikes) (one point of rounding and one meter step allowed), or a jump of >= 8 points to 100 %
-// implying under 30 kWh. The range is the two readings. magnitude = points, aux = kWh imported, flags bit0 =
-// jump to 100 %.
+// spikes; without: the register without confirmed spikes) (one point of rounding and one meter step allowed), or a jump
+// of >= 8 points to 100 % implying under 30 kWh. The range is the two readings. magnitude = points, aux = kWh imported,
+// flags bit0 = jump to 100 %.
 struct SocJumpDetector {
     bool has_prev = false;
     double prev_soc = 0.0;

@@ -218,9 +218,9 @@ const char* HardNegativeName(HardNegative kind) {
 
 const std::vector<std::string>& InjectableCategories() {
     static const std::vector<std::string> kCategories = {
-        "KWH_DECREASE",   "METER_RESET", "ENERGY_SPIKE",      "ENERGY_PIT", "STUCK_REGISTER",
-        "ENERGY_POWER_MISMATCH", "POWER_OVER_LIMIT", "SOC_DECREASE", "SOC_JUMP", "ZERO_ENERGY",
-        "TIMESTAMP_INVALID", "DATA_GAP", "IDLE_OCCUPANCY", "SESSION_OVERLAP"};
+        "KWH_DECREASE",          "METER_RESET",      "ENERGY_SPIKE",   "ENERGY_PIT",     "STUCK_REGISTER",
+        "ENERGY_POWER_MISMATCH", "POWER_OVER_LIMIT", "SOC_DECREASE",   "SOC_JUMP",       "ZERO_ENERGY",
+        "TIMESTAMP_INVALID",     "DATA_GAP",         "IDLE_OCCUPANCY", "SESSION_OVERLAP"};
     return kCategories;
 }
 
@@ -278,18 +278,18 @@ struct Generator::Plan {
     int start_delay_s = 0;
     int idle_tail_s = 0;
     bool give_facts = false;
-    double duplicate_share = 0.0;  // exact duplicates (offline queue resend)
-    std::vector<std::pair<double, double>> pauses_frac;  // (at fraction of charging, seconds)
+    double duplicate_share = 0.0;                                  // exact duplicates (offline queue resend)
+    std::vector<std::pair<double, double>> pauses_frac;            // (at fraction of charging, seconds)
     std::vector<std::tuple<double, double, double>> offered_frac;  // (from, to fraction, kW)
-    std::vector<double> offer_zero_frac;                          // offered 0 for 10 min at fraction
-    std::vector<std::pair<EpochMs, EpochMs>> neighbours;          // relative to start and end, resolved later
+    std::vector<double> offer_zero_frac;                           // offered 0 for 10 min at fraction
+    std::vector<std::pair<EpochMs, EpochMs>> neighbours;           // relative to start and end, resolved later
     std::string profile;
 
     // The injected fault.
     std::string fault;
-    double at_frac = 0.5;     // where in the charging window
-    double length_s = 0.0;    // how long (range faults)
-    double amount = 0.0;      // magnitude (kWh, factor, points, ...)
+    double at_frac = 0.5;   // where in the charging window
+    double length_s = 0.0;  // how long (range faults)
+    double amount = 0.0;    // magnitude (kWh, factor, points, ...)
     int variant = 0;
 };
 
@@ -318,8 +318,8 @@ Generator::Plan Generator::BasePlan() {
         plan.phases = 0;
         if (envelope.soc_start >= 0.0 && envelope.soc_end > envelope.soc_start + 5.0) {
             plan.soc_start = envelope.soc_start;
-            plan.battery_kwh = std::clamp(envelope.energy_kwh * 100.0 / (envelope.soc_end - envelope.soc_start),
-                                          25.0, 120.0);
+            plan.battery_kwh =
+                std::clamp(envelope.energy_kwh * 100.0 / (envelope.soc_end - envelope.soc_start), 25.0, 120.0);
         } else {
             plan.soc_start = Uniform(5.0, 50.0);
             plan.battery_kwh = Uniform(40.0, 100.0);
@@ -376,8 +376,8 @@ Generator::Plan Generator::BasePlan() {
     // Other sessions on the connector: before and after, never overlapping by more than 50 s of clock skew.
     const int n = Pick(4);
     for (int i = 0; i < n; ++i) {
-        const EpochMs gap = i % 2 == 0 && Chance(0.3) ? -Pick(3) * 20'000
-                                                        : static_cast<EpochMs>(Uniform(1.0, 240.0) * 60'000.0);
+        const EpochMs gap =
+            i % 2 == 0 && Chance(0.3) ? -Pick(3) * 20'000 : static_cast<EpochMs>(Uniform(1.0, 240.0) * 60'000.0);
         plan.neighbours.push_back({gap, static_cast<EpochMs>(Uniform(0.3, 5.0) * 3'600'000.0)});
     }
     return plan;
@@ -440,8 +440,8 @@ GeneratedSession Generator::DrawFault(const std::string& category, double severi
     plan.at_frac = Uniform(0.2, 0.7);
     // The charging window must be long enough to hold the injection with readings around it.
     const auto at_least_charging_h = [&plan](double hours) {
-        plan.target_kwh = std::max(plan.target_kwh, std::min(hours * plan.draw_kw, 0.9 * plan.battery_kwh *
-                                                                                        (99.0 - plan.soc_start) / 100.0));
+        plan.target_kwh = std::max(
+            plan.target_kwh, std::min(hours * plan.draw_kw, 0.9 * plan.battery_kwh * (99.0 - plan.soc_start) / 100.0));
     };
     if (category == "KWH_DECREASE") {
         // The register must visibly fall: more than one reading's delivery plus a few meter steps.
@@ -554,12 +554,11 @@ GeneratedSession Generator::Render(const Plan& plan) {
     };
     const int charging_s = std::max(zero ? 0 : 3 * plan.cadence_s, charge_seconds(plan.target_kwh));
     const int begin = plan.start_delay_s;
-    const auto at = [&](double frac) {
-        return begin + static_cast<int>(frac * charging_s) / kTickS * kTickS;
-    };
+    const auto at = [&](double frac) { return begin + static_cast<int>(frac * charging_s) / kTickS * kTickS; };
     // Resolve the hard-negative and fault ranges to seconds.
     std::vector<Range> pauses;
-    for (const auto& [frac, seconds] : plan.pauses_frac) pauses.push_back({at(frac), at(frac) + static_cast<int>(seconds)});
+    for (const auto& [frac, seconds] : plan.pauses_frac)
+        pauses.push_back({at(frac), at(frac) + static_cast<int>(seconds)});
     std::vector<std::pair<Range, double>> offered;
     for (const auto& [from, to, kw] : plan.offered_frac) offered.push_back({{at(from), at(to)}, kw});
     for (double frac : plan.offer_zero_frac) offered.push_back({{at(frac), at(frac) + 600}, 0.0});
@@ -670,14 +669,12 @@ GeneratedSession Generator::Render(const Plan& plan) {
     }
 
     const double scale = plan.unit == UnitStyle::kKwh ? 1.0 : 1000.0;
-    const std::optional<std::string> energy_unit =
-        plan.unit == UnitStyle::kKwh ? std::optional<std::string>("kWh")
-        : plan.unit == UnitStyle::kWh ? std::optional<std::string>("Wh")
-                                      : std::nullopt;
-    const std::optional<std::string> power_unit =
-        plan.unit == UnitStyle::kKwh ? std::optional<std::string>("kW")
-        : plan.unit == UnitStyle::kWh ? std::optional<std::string>("W")
-                                      : std::nullopt;
+    const std::optional<std::string> energy_unit = plan.unit == UnitStyle::kKwh  ? std::optional<std::string>("kWh")
+                                                   : plan.unit == UnitStyle::kWh ? std::optional<std::string>("Wh")
+                                                                                 : std::nullopt;
+    const std::optional<std::string> power_unit = plan.unit == UnitStyle::kKwh  ? std::optional<std::string>("kW")
+                                                  : plan.unit == UnitStyle::kWh ? std::optional<std::string>("W")
+                                                                                : std::nullopt;
     const char* phase_names[] = {"L1", "L2", "L3"};
     const int energy_phases = plan.per_phase_energy && !plan.dc ? plan.phases : 0;
     const int power_phases = plan.per_phase_power && !plan.dc ? plan.phases : 0;
@@ -728,10 +725,10 @@ GeneratedSession Generator::Render(const Plan& plan) {
             }
         } else {
             // Half of the meters leave the measurand out (OCPP default).
-            session.values.push_back(Mv(t, reg * scale, (s / plan.cadence_s) % 2 == 0 || !plan.per_phase_power
-                                                             ? "Energy.Active.Import.Register"
-                                                             : nullptr,
-                                        energy_unit));
+            session.values.push_back(
+                Mv(t, reg * scale,
+                   (s / plan.cadence_s) % 2 == 0 || !plan.per_phase_power ? "Energy.Active.Import.Register" : nullptr,
+                   energy_unit));
         }
         if (fault == "TIMESTAMP_INVALID" && plan.variant == 2 && !conflict_done && s >= fault_at) {
             // A second, different register value at the same time (F17/F18).
@@ -839,8 +836,11 @@ GeneratedSession Generator::Render(const Plan& plan) {
     }
 
     std::ostringstream profile;
-    profile << (plan.dc ? "DC " : "AC ") << plan.draw_kw << "kW cadence " << plan.cadence_s << "s q " << plan.quantum_kwh
-            << " unit " << (plan.unit == UnitStyle::kKwh ? "kWh" : plan.unit == UnitStyle::kWh ? "Wh" : "none")
+    profile << (plan.dc ? "DC " : "AC ") << plan.draw_kw << "kW cadence " << plan.cadence_s << "s q "
+            << plan.quantum_kwh << " unit "
+            << (plan.unit == UnitStyle::kKwh  ? "kWh"
+                : plan.unit == UnitStyle::kWh ? "Wh"
+                                              : "none")
             << (energy_phases ? " per-phase" : "") << (plan.report_power ? " +power" : "")
             << (plan.report_offered ? " +offered" : "") << (plan.report_soc ? " +soc" : "");
     session.profile = profile.str();

@@ -50,11 +50,11 @@ struct Label {
 
 enum class HardNegative {
     kNone,
-    kLoadManagement,  // Power.Offered steps down (and to 0), power follows
-    kDcTaper,         // CC-CV taper above 80 % SoC
-    kShortPause,      // EV-side pauses < 3 min
-    kCoarseMeter,     // 0.1 .. 1 kWh register steps
-    kShortIdleTail,   // idle tail < 30 min
+    kLoadManagement,    // Power.Offered steps down (and to 0), power follows
+    kDcTaper,           // CC-CV taper above 80 % SoC
+    kShortPause,        // EV-side pauses < 3 min
+    kCoarseMeter,       // 0.1 .. 1 kWh register steps
+    kShortIdleTail,     // idle tail < 30 min
     kLifetimeRegister,  // the first reading is the lifetime register
     kCount,
 };

@@ -119,11 +119,13 @@ TEST_P(AnalysisCases, ExpectedCategories) {
     }
     // The incremental path gives the same verdict (values fed in time order, three at a time).
     domain::MeterValues sorted = values;
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const domain::MeterValue& a, const domain::MeterValue& b) { return a.timestamp < b.timestamp; });
+    std::stable_sort(sorted.begin(), sorted.end(), [](const domain::MeterValue& a, const domain::MeterValue& b) {
+        return a.timestamp < b.timestamp;
+    });
     IncrementalAnalyzer analyzer(options);
     for (std::size_t i = 0; i < sorted.size(); i += 3) {
-        analyzer.Append(std::span<const domain::MeterValue>(sorted.data() + i, std::min<std::size_t>(3, sorted.size() - i)));
+        analyzer.Append(
+            std::span<const domain::MeterValue>(sorted.data() + i, std::min<std::size_t>(3, sorted.size() - i)));
     }
     EXPECT_EQ(analyzer.Current(), Analyze(sorted, options));
 }
@@ -131,7 +133,8 @@ TEST_P(AnalysisCases, ExpectedCategories) {
 INSTANTIATE_TEST_SUITE_P(Faults, AnalysisCases, ::testing::ValuesIn(CaseFiles()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                              std::string name = info.param.substr(0, info.param.find('.'));
-                             std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+                             std::replace_if(
+                                 name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
                              return name;
                          });
 

@@ -80,8 +80,8 @@ bool Covers(const Anomaly& a, int from_min, int to_min) {
 std::string Describe(const Verdict& verdict) {
     std::string out;
     for (const Anomaly& a : verdict.anomalies) {
-        out += a.category + "[" + std::to_string(a.buckets.start_unit) + "," + std::to_string(a.buckets.end_unit) +
-               "] ";
+        out +=
+            a.category + "[" + std::to_string(a.buckets.start_unit) + "," + std::to_string(a.buckets.end_unit) + "] ";
     }
     return out;
 }
@@ -177,9 +177,10 @@ TEST(AnalysisDetectors, PowerOverOfferedButNotWhileFollowingIt) {
     ExpectOnly(Analyze(Build(spec), {}), "POWER_OVER_LIMIT", 20, 39);
     // Following the offer (a reading of lag allowed) is load management.
     spec.power_kw = [](int m) { return m >= 21 && m < 40 ? 4.1 : 11.0; };
-    spec.energy_kwh = [](int m) { return 100.0 + (m <= 21 ? 11.0 * m : 11.0 * 21 + 4.1 * (std::min(m, 40) - 21) +
-                                                                            11.0 * std::max(0, m - 40)) /
-                                                        60.0; };
+    spec.energy_kwh = [](int m) {
+        return 100.0 +
+               (m <= 21 ? 11.0 * m : 11.0 * 21 + 4.1 * (std::min(m, 40) - 21) + 11.0 * std::max(0, m - 40)) / 60.0;
+    };
     const Verdict verdict = Analyze(Build(spec), {});
     EXPECT_TRUE(verdict.anomalies.empty()) << Describe(verdict);
 }
@@ -248,7 +249,7 @@ TEST(AnalysisDetectors, SessionOverlapDependsOnTheGivenSpans) {
     spec.energy_kwh = Energy11;
     const MeterValues values = Build(spec);
     AnalysisOptions options;
-    options.other_sessions = {{kT0 - 3'600'000, kT0 + 40'000},     // ends 40 s into this one: clock skew
+    options.other_sessions = {{kT0 - 3'600'000, kT0 + 40'000},      // ends 40 s into this one: clock skew
                               {kT0 + 70 * kMin, kT0 + 90 * kMin}};  // after this one
     EXPECT_TRUE(Analyze(values, options).anomalies.empty());
     options.other_sessions.push_back({kT0 + 45 * kMin, std::nullopt});  // still open, started 15 min before the end
