@@ -259,43 +259,107 @@ void Connection::Fail(PGresult* res, std::string_view what) {
     throw DbError(std::string(what) + " failed: " + msg, sqlstate, constraint);
 }
 
-Result Connection::Exec(std::string_view sql, const Params& params) {
-    const int n = params.Size();
-    std::vector<Oid> types(static_cast<size_t>(n));
-    std::vector<const char*> values(static_cast<size_t>(n));
-    std::vector<int> lengths(static_cast<size_t>(n));
-    std::vector<int> formats(static_cast<size_t>(n));
-    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
-        const auto& p = params.params_[i];
-        types[i] = static_cast<Oid>(p.type);
-        formats[i] = p.type == PgType::kText ? 0 : 1;
-        if (p.null) {
-            values[i] = nullptr;
-        } else if (p.type == PgType::kBytea) {
-            values[i] = p.external_size ? reinterpret_cast<const char*>(p.external) : "";
-            lengths[i] = static_cast<int>(p.external_size);
-        } else {
-            values[i] = p.owned.c_str();  // text: NUL-terminated; binary: length given
-            lengths[i] = static_cast<int>(p.owned.size());
+// The libpq arrays of one statement's parameters.
+struct Connection::Bound {
+    explicit Bound(const Params& params) {
+        const auto n = params.params_.size();
+        types.resize(n);
+        values.resize(n);
+        lengths.resize(n);
+        formats.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+            const auto& p = params.params_[i];
+            types[i] = static_cast<Oid>(p.type);
+            formats[i] = p.type == PgType::kText ? 0 : 1;
+            if (p.null) {
+                values[i] = nullptr;
+            } else if (p.type == PgType::kBytea) {
+                values[i] = p.external_size ? reinterpret_cast<const char*>(p.external) : "";
+                lengths[i] = static_cast<int>(p.external_size);
+            } else {
+                values[i] = p.owned.c_str();  // text: NUL-terminated; binary: length given
+                lengths[i] = static_cast<int>(p.owned.size());
+            }
         }
     }
+    int Size() const { return static_cast<int>(types.size()); }
+    std::vector<Oid> types;
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+};
+
+const std::string& Connection::PrepareCached(std::string_view sql, const Bound& bound) {
     // The key includes the parameter types: one SQL text could be sent with different types.
     std::string key(sql);
-    key.append(1, '\0').append(reinterpret_cast<const char*>(types.data()), types.size() * sizeof(Oid));
+    key.append(1, '\0').append(reinterpret_cast<const char*>(bound.types.data()), bound.types.size() * sizeof(Oid));
     auto it = prepared_.find(key);
     if (it == prepared_.end()) {
         std::string name = "evni_" + std::to_string(prepared_.size() + 1);
         std::string text(sql);
-        PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), n, types.data());
+        PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), bound.Size(), bound.types.data());
         if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) Fail(res, "prepare");
         PQclear(res);
         it = prepared_.emplace(std::move(key), std::move(name)).first;
     }
-    PGresult* res = PQexecPrepared(conn_, it->second.c_str(), n, values.data(), lengths.data(), formats.data(),
-                                   /*resultFormat=*/1);
+    return it->second;
+}
+
+Result Connection::Exec(std::string_view sql, const Params& params) {
+    const Bound bound(params);
+    const std::string& name = PrepareCached(sql, bound);
+    PGresult* res = PQexecPrepared(conn_, name.c_str(), bound.Size(), bound.values.data(), bound.lengths.data(),
+                                   bound.formats.data(), /*resultFormat=*/1);
     auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) Fail(res, "query");
     return Result(res);
+}
+
+RowStream Connection::Stream(std::string_view sql, const Params& params) {
+    const Bound bound(params);
+    const std::string& name = PrepareCached(sql, bound);
+    if (!PQsendQueryPrepared(conn_, name.c_str(), bound.Size(), bound.values.data(), bound.lengths.data(),
+                             bound.formats.data(), /*resultFormat=*/1)) {
+        Fail(nullptr, "query");
+    }
+    if (!PQsetSingleRowMode(conn_)) {
+        RowStream discard(this);  // drains the query
+        throw DbError("cannot switch to single-row mode");
+    }
+    return RowStream(this);
+}
+
+// ---------------------------------------------------------------------------------------------- RowStream
+
+std::optional<Result> RowStream::Next() {
+    if (!conn_) return std::nullopt;
+    PGresult* res = PQgetResult(conn_->conn_);
+    auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status == PGRES_SINGLE_TUPLE) return Result(res);
+    // The end (an empty PGRES_TUPLES_OK) or an error: either way the query is over.
+    Connection* conn = std::exchange(conn_, nullptr);
+    if (status == PGRES_TUPLES_OK) {
+        PQclear(res);
+        while (PGresult* rest = PQgetResult(conn->conn_)) PQclear(rest);
+        return std::nullopt;
+    }
+    std::string sqlstate = Field(res, PG_DIAG_SQLSTATE);
+    std::string msg = Trimmed(res ? PQresultErrorMessage(res) : PQerrorMessage(conn->conn_));
+    if (res) PQclear(res);
+    while (PGresult* rest = PQgetResult(conn->conn_)) PQclear(rest);
+    if (IsTransient(sqlstate)) throw TransientConflict("PostgreSQL " + sqlstate + ": " + msg);
+    throw DbError("query failed: " + msg, sqlstate);
+}
+
+RowStream::~RowStream() {
+    if (!conn_) return;
+    // Stopped early: cancel the query rather than fetch the remaining rows, then drain.
+    if (PGcancel* cancel = PQgetCancel(conn_->conn_)) {
+        char err[256];
+        PQcancel(cancel, err, sizeof err);
+        PQfreeCancel(cancel);
+    }
+    while (PGresult* rest = PQgetResult(conn_->conn_)) PQclear(rest);
 }
 
 void Connection::ExecScript(const std::string& sql) {

@@ -105,6 +105,27 @@ class Result {
     pg_result* res_;
 };
 
+class Connection;
+
+// The rows of one query, fetched one at a time (libpq single-row mode) instead of all at once: for
+// result sets too big to hold in memory. While it is open the connection runs nothing else;
+// destroying it early cancels the query.
+class RowStream {
+  public:
+    RowStream(RowStream&& o) noexcept : conn_(std::exchange(o.conn_, nullptr)) {}
+    RowStream(const RowStream&) = delete;
+    RowStream& operator=(const RowStream&) = delete;
+    RowStream& operator=(RowStream&&) = delete;
+    ~RowStream();
+    // The next row as a one-row Result, or nullopt after the last.
+    std::optional<Result> Next();
+
+  private:
+    friend class Connection;
+    explicit RowStream(Connection* conn) : conn_(conn) {}
+    Connection* conn_;  // null once finished
+};
+
 // One libpq connection with a cache of prepared statements keyed by SQL text.
 class Connection {
   public:
@@ -116,6 +137,8 @@ class Connection {
 
     // Runs `sql` (with $1.. placeholders) as a prepared statement, preparing it on first use.
     Result Exec(std::string_view sql, const Params& params = {});
+    // Runs `sql` like Exec, streaming its rows (see RowStream).
+    RowStream Stream(std::string_view sql, const Params& params = {});
     // Runs one or more statements without parameters (BEGIN, COMMIT, migration scripts).
     void ExecScript(const std::string& sql);
     // True while the connection is usable: open, and not inside a (possibly failed) transaction
@@ -124,6 +147,10 @@ class Connection {
     bool InTransaction() const;
 
   private:
+    friend class RowStream;
+    struct Bound;
+    // Prepares `sql` for the parameters' types (once per connection) and returns the statement name.
+    const std::string& PrepareCached(std::string_view sql, const Bound& bound);
     [[noreturn]] void Fail(pg_result* res, std::string_view what);
     pg_conn* conn_ = nullptr;
     std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name

@@ -5,6 +5,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/postgres/pg_db.h"
+#include "storage/postgres/pg_table_io.h"
 #include "util/time.h"
 
 namespace evni::storage::postgres {
@@ -719,6 +720,15 @@ class PgStore final : public Store {
             return false;
         }
     }
+
+    int KnownSchemaVersion() const override {
+        const auto& all = postgres_migrations();
+        return all.empty() ? 0 : all.back().version;
+    }
+
+    // Dedicated connections outside the pool: a copy holds them for its whole duration.
+    std::unique_ptr<TableReader> ReadTables() override { return OpenTableReader(options_.conninfo); }
+    std::unique_ptr<TableWriter> WriteTables() override { return OpenTableWriter(options_.conninfo); }
 
     void Observe(TxMode mode, double seconds) {
         if (options_.observer) options_.observer(mode, seconds);

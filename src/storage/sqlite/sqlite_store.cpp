@@ -14,6 +14,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_table_io.h"
 #include "util/time.h"
 
 namespace evni::storage::sqlite {
@@ -837,6 +838,21 @@ public:
         } catch (const std::exception&) {
             return false;
         }
+    }
+
+    int KnownSchemaVersion() const override {
+        const auto& all = sqlite_migrations();
+        return all.empty() ? 0 : all.back().version;
+    }
+
+    // A reader of its own (not from the pool): a copy keeps its snapshot for its whole duration.
+    std::unique_ptr<TableReader> ReadTables() override { return OpenTableReader(options_.path); }
+
+    // Takes the write lock for the writer's lifetime, after committing any open group-commit batch.
+    std::unique_ptr<TableWriter> WriteTables() override {
+        auto lock = LockWriter();
+        EndBatch();
+        return OpenTableWriter(*writer_.conn, std::move(lock));
     }
 
     PooledConnection* AcquireReader() {
