@@ -626,6 +626,16 @@ GeneratedSession Generator::Render(const Plan& plan) {
     }
     if (delivery_end < 0) delivery_end = end_s;
     const EpochMs start = plan.start_ms;
+    session.dc = plan.dc;
+    if (record_true_soc_) {
+        session.true_soc.reserve(ticks.size());
+        for (const Tick& tick : ticks) session.true_soc.push_back(std::min(100.0, tick.soc));
+        session.true_soc_start_ms = start;
+        session.true_soc_step_s = kTickS;
+        session.true_battery_kwh = plan.battery_kwh;
+        const std::size_t end_tick = std::min(ticks.size() - 1, static_cast<std::size_t>(delivery_end / kTickS));
+        session.ended_full = !zero && !ticks.empty() && ticks[end_tick].soc >= 99.9;
+    }
     const EpochMs end_ms = start + static_cast<EpochMs>(end_s) * kMsPerS;
     session.options.now_ms = end_ms + static_cast<EpochMs>(Uniform(60.0, 900.0)) * kMsPerS;
     if (plan.give_facts) {

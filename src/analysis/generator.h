@@ -68,6 +68,17 @@ struct GeneratedSession {
     AnalysisOptions options;
     std::vector<Label> labels;  // empty for a clean session
     HardNegative hard_negative = HardNegative::kNone;
+
+    // Hidden truth for the SoC reconstruction benchmark, filled only when Generator::RecordTrueSoc(true) was
+    // called (recording draws no random numbers, so the values generated are the same either way): the true
+    // SoC (%) every true_soc_step_s seconds from true_soc_start_ms, the battery capacity (kWh of metered
+    // energy per 100 % SoC) and whether delivery ended because the battery was full.
+    std::vector<double> true_soc;
+    domain::EpochMs true_soc_start_ms = 0;
+    int true_soc_step_s = 0;
+    double true_battery_kwh = 0.0;
+    bool ended_full = false;
+    bool dc = false;  // a DC session (always set)
 };
 
 // The categories the generator can inject (all fourteen of analysis.md §2).
@@ -81,6 +92,8 @@ class Generator {
     // `severity` in [0,1]: 0 the subtlest case the category definition still covers, 1 blatant.
     GeneratedSession WithFault(const std::string& category, double severity);
     GeneratedSession WithHardNegative(HardNegative kind);
+    // Keep the true SoC trajectory in the sessions generated from now on (see GeneratedSession::true_soc).
+    void RecordTrueSoc(bool on) { record_true_soc_ = on; }
 
   private:
     struct Plan;
@@ -94,6 +107,7 @@ class Generator {
     Population population_;
     std::mt19937_64 rng_;
     std::uint64_t counter_ = 0;
+    bool record_true_soc_ = false;
 };
 
 }  // namespace evni::analysis::gen

@@ -1,0 +1,398 @@
+// Quality benchmark of the SoC reconstruction (analysis.md §4, §6).
+//
+// 1. Generated sessions (labelled generator, clean DC and AC sessions) whose true SoC trajectory is known: the SoC
+//    readings are removed, then either none or one (the true SoC, rounded, at a random energy reading) is kept.
+//    The stop reason is what a charger would send: SOCLimitReached for half of the sessions that ended with a
+//    full battery, otherwise EVDisconnected or Local. Error = |predicted - true| SoC at every point returned.
+// 2. Real data: the EPFL Level-3 DC sessions (../shared/data/epfl-l3) give SoC at arrival and departure with the
+//    energy delivered, the stay and the peak power. Each row becomes a session: the energy register at arrival
+//    (0) and departure, the arrival SoC, and the peak power as one Power.Active.Import reading a minute after
+//    arrival (the table has no time series). The departure SoC is predicted; the per-plug capacity history
+//    (SocPrior) accumulates in time order from the earlier sessions only.
+// Baseline: a 60 kWh battery starting at 20 % (for one reading kept, also 60 kWh through the reading).
+//
+// Usage: evni_bench_sorc [--data-dir DIR] [--seed N] [--sessions N] [--verbose 1]
+// DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository.
+
+#include "analysis/sorc.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analysis/generator.h"
+
+namespace {
+
+bool g_verbose = false;  // --verbose: one line per generated session on stderr
+
+using evni::analysis::CapacityObservation;
+using evni::analysis::ReconstructSoc;
+using evni::analysis::SocOptions;
+using evni::analysis::SocPrior;
+using evni::analysis::SocReconstruction;
+using evni::analysis::gen::GeneratedSession;
+using evni::analysis::gen::Generator;
+using evni::domain::EpochMs;
+using evni::domain::MeterValue;
+using evni::domain::MeterValues;
+
+double Quantile(std::vector<double> v, double q) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const auto index = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(index, v.size() - 1)];
+}
+
+double Mean(const std::vector<double>& v) {
+    double sum = 0.0;
+    for (double x : v) sum += x;
+    return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
+}
+
+double TrueSocAt(const GeneratedSession& s, EpochMs t) {
+    const double pos = static_cast<double>(t - s.true_soc_start_ms) / (1000.0 * s.true_soc_step_s);
+    if (s.true_soc.empty()) return 0.0;
+    if (pos <= 0.0) return s.true_soc.front();
+    const auto i = static_cast<std::size_t>(pos);
+    if (i + 1 >= s.true_soc.size()) return s.true_soc.back();
+    const double f = pos - static_cast<double>(i);
+    return s.true_soc[i] * (1.0 - f) + s.true_soc[i + 1] * f;
+}
+
+// What one session contributes to a report.
+struct SessionResult {
+    double confidence = 0.0;
+    std::vector<double> errors;        // engine, per point
+    std::vector<double> naive;         // 60 kWh from 20 %, per point
+    std::vector<double> naive_anchor;  // 60 kWh through the kept reading, per point
+    bool reconstructed = false;
+};
+
+void PrintReport(const std::string& title, const std::vector<SessionResult>& results, bool anchored) {
+    std::vector<double> errors, naive, naive_anchor;
+    int not_reconstructed = 0;
+    for (const SessionResult& r : results) {
+        if (!r.reconstructed) ++not_reconstructed;
+        errors.insert(errors.end(), r.errors.begin(), r.errors.end());
+        naive.insert(naive.end(), r.naive.begin(), r.naive.end());
+        naive_anchor.insert(naive_anchor.end(), r.naive_anchor.begin(), r.naive_anchor.end());
+    }
+    const double mae = Mean(errors);
+    const double naive_mae = Mean(naive);
+    std::printf("\n%s: %zu sessions, %zu points%s\n", title.c_str(), results.size(), errors.size(),
+                not_reconstructed ? (" (" + std::to_string(not_reconstructed) + " not reconstructed!)").c_str() : "");
+    std::printf("  engine (sorc)             MAE %6.2f  p90 %6.2f  SoC points\n", mae, Quantile(errors, 0.9));
+    std::printf("  naive 60 kWh from 20 %%    MAE %6.2f  p90 %6.2f  -> engine %.1fx better\n", naive_mae,
+                Quantile(naive, 0.9), mae > 0 ? naive_mae / mae : 0.0);
+    if (anchored) {
+        const double m = Mean(naive_anchor);
+        std::printf("  naive 60 kWh via reading  MAE %6.2f  p90 %6.2f  -> engine %.1fx better\n", m,
+                    Quantile(naive_anchor, 0.9), mae > 0 ? m / mae : 0.0);
+    }
+    // Calibration: sessions by confidence decile.
+    std::vector<const SessionResult*> sorted;
+    for (const SessionResult& r : results) {
+        if (r.reconstructed) sorted.push_back(&r);
+    }
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const SessionResult* a, const SessionResult* b) { return a->confidence < b->confidence; });
+    std::printf("  calibration by sorcConfidence decile (low -> high):\n");
+    std::printf("    decile  conf range     mean conf  MAE    p90    share |err|<=5\n");
+    for (int d = 0; d < 10 && !sorted.empty(); ++d) {
+        const std::size_t from = sorted.size() * static_cast<std::size_t>(d) / 10;
+        const std::size_t to = sorted.size() * static_cast<std::size_t>(d + 1) / 10;
+        if (to <= from) continue;
+        std::vector<double> e;
+        double conf = 0.0;
+        for (std::size_t i = from; i < to; ++i) {
+            conf += sorted[i]->confidence;
+            e.insert(e.end(), sorted[i]->errors.begin(), sorted[i]->errors.end());
+        }
+        const double within =
+            static_cast<double>(std::count_if(e.begin(), e.end(), [](double x) { return x <= 5.0; })) /
+            static_cast<double>(std::max<std::size_t>(1, e.size()));
+        std::printf("    %2d      %.2f..%.2f      %.2f    %6.2f %6.2f  %.2f\n", d + 1, sorted[from]->confidence,
+                    sorted[to - 1]->confidence, conf / static_cast<double>(to - from), Mean(e), Quantile(e, 0.9),
+                    within);
+    }
+}
+
+SessionResult Evaluate(const GeneratedSession& session, int keep, std::mt19937_64& rng) {
+    MeterValues values;
+    std::vector<EpochMs> energy_times;
+    for (const MeterValue& v : session.values) {
+        if (v.measurand && *v.measurand == "SoC") continue;
+        values.push_back(v);
+        if (!v.measurand || *v.measurand == "Energy.Active.Import.Register") energy_times.push_back(v.timestamp);
+    }
+    std::optional<std::pair<EpochMs, double>> reading;
+    if (keep == 1 && !energy_times.empty()) {
+        const EpochMs t = energy_times[rng() % energy_times.size()];
+        reading = std::make_pair(t, std::round(TrueSocAt(session, t)));
+        MeterValue soc;
+        soc.timestamp = t;
+        soc.value = reading->second;
+        soc.measurand = "SoC";
+        soc.unit = "Percent";
+        soc.location = "EV";
+        values.push_back(soc);
+    }
+    SocOptions options;
+    options.connector = session.options.connector;
+    options.now_ms = session.options.now_ms;
+    const bool coin = (rng() % 2) == 0;
+    options.stop_reason = session.ended_full && coin ? "SOCLimitReached" : (coin ? "Local" : "EVDisconnected");
+    const SocReconstruction r = ReconstructSoc(values, options);
+    if (g_verbose && !r.points.empty()) {
+        std::fprintf(stderr, "%s keep %d %s B %.0f est %.0f conf %.2f start %.1f/%.1f end %.1f/%.1f %s\n",
+                     session.id.c_str(), keep, session.profile.c_str(), session.true_battery_kwh, r.battery_kwh,
+                     r.confidence, TrueSocAt(session, r.points.front().timestamp), r.points.front().value,
+                     TrueSocAt(session, r.points.back().timestamp), r.points.back().value,
+                     options.stop_reason->c_str());
+    }
+    SessionResult result;
+    result.reconstructed = r.reconstructed;
+    result.confidence = r.confidence;
+    // Naive baselines need the delivered energy at each point: integrate the register as the engine's points do.
+    // The true SoC is linear in delivered energy: E(t) = (soc(t) - soc(start)) * B / 100.
+    const double b = session.true_battery_kwh;
+    const double soc0 = session.true_soc.empty() ? 0.0 : session.true_soc.front();
+    for (const auto& p : r.points) {
+        const double truth = TrueSocAt(session, p.timestamp);
+        const double delivered = (truth - soc0) * b / 100.0;
+        result.errors.push_back(std::fabs(p.value - truth));
+        result.naive.push_back(std::fabs(std::clamp(20.0 + delivered * 100.0 / 60.0, 0.0, 100.0) - truth));
+        if (reading) {
+            const double delivered_at_reading = (TrueSocAt(session, reading->first) - soc0) * b / 100.0;
+            const double naive = reading->second + (delivered - delivered_at_reading) * 100.0 / 60.0;
+            result.naive_anchor.push_back(std::fabs(std::clamp(naive, 0.0, 100.0) - truth));
+        }
+    }
+    return result;
+}
+
+// ------------------------------------------------------------------ EPFL
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (char c : line) {
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (c == ',' && !quoted) {
+            fields.push_back(field);
+            field.clear();
+        } else if (c != '\r') {
+            field.push_back(c);
+        }
+    }
+    fields.push_back(field);
+    return fields;
+}
+
+std::optional<EpochMs> ParseDateTime(const std::string& text) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) return std::nullopt;
+    // Days from civil (H. Hinnant).
+    const int yy = y - (mo <= 2 ? 1 : 0);
+    const int era = (yy >= 0 ? yy : yy - 399) / 400;
+    const int yoe = yy - era * 400;
+    const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const long long days = static_cast<long long>(era) * 146097 + doe - 719468;
+    return (days * 86400 + h * 3600 + mi * 60 + s) * 1000LL;
+}
+
+struct EpflRow {
+    EpochMs arrival = 0;
+    EpochMs departure = 0;
+    std::string plug;
+    double energy_kwh = 0.0;
+    double pmax_kw = 0.0;
+    double soc_arrival = 0.0;
+    double soc_departure = 0.0;
+};
+
+MeterValue Mv(EpochMs t, double value, const char* measurand, const char* unit) {
+    MeterValue v;
+    v.timestamp = t;
+    v.value = value;
+    v.measurand = measurand;
+    v.unit = unit;
+    if (std::string(measurand) == "SoC") v.location = "EV";
+    return v;
+}
+
+MeterValues EpflSession(const EpflRow& row, bool with_departure_soc) {
+    MeterValues values;
+    values.push_back(Mv(row.arrival, 0.0, "Energy.Active.Import.Register", "kWh"));
+    values.push_back(Mv(row.arrival, row.soc_arrival, "SoC", "Percent"));
+    values.push_back(Mv(std::min(row.arrival + 60'000, row.departure), row.pmax_kw, "Power.Active.Import", "kW"));
+    values.push_back(Mv(row.departure, row.energy_kwh, "Energy.Active.Import.Register", "kWh"));
+    if (with_departure_soc) values.push_back(Mv(row.departure, row.soc_departure, "SoC", "Percent"));
+    return values;
+}
+
+void RunEpfl(const std::string& data_dir) {
+    const std::string path = data_dir + "/epfl-l3/Session_data.derived.csv";
+    std::ifstream in(path);
+    std::printf("\nEPFL Level-3 DC sessions (real data): %s\n", path.c_str());
+    if (!in) {
+        std::printf("  ABSENT: cannot read %s; real-data figure not computed (set --data-dir or EVNI_DATA_DIR)\n",
+                    path.c_str());
+        return;
+    }
+    std::string line;
+    std::getline(in, line);
+    std::vector<EpflRow> rows;
+    int skipped = 0;
+    while (std::getline(in, line)) {
+        const auto f = SplitCsv(line);
+        if (f.size() < 13) {
+            ++skipped;
+            continue;
+        }
+        EpflRow row;
+        const auto arrival = ParseDateTime(f[2]);
+        const auto departure = ParseDateTime(f[3]);
+        if (!arrival || !departure || *departure <= *arrival) {
+            ++skipped;
+            continue;
+        }
+        row.arrival = *arrival;
+        row.departure = *departure;
+        row.plug = f[1];
+        row.energy_kwh = std::atof(f[5].c_str()) / 1000.0;
+        row.pmax_kw = std::atof(f[6].c_str()) / 1000.0;
+        row.soc_arrival = std::atof(f[11].c_str());
+        row.soc_departure = std::atof(f[12].c_str());
+        if (row.energy_kwh <= 0.0 || row.soc_departure < row.soc_arrival) {
+            ++skipped;
+            continue;
+        }
+        rows.push_back(row);
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const EpflRow& a, const EpflRow& b) { return a.arrival < b.arrival; });
+    std::printf("  %zu sessions (%d rows skipped: unparsable, no energy or SoC falling)\n", rows.size(), skipped);
+
+    std::map<std::string, std::vector<CapacityObservation>> history;
+    std::map<std::string, std::vector<double>> capacities;
+    std::vector<double> err_history, err_plain, err_naive, err_const;
+    std::vector<SessionResult> results;
+    for (const EpflRow& row : rows) {
+        const MeterValues values = EpflSession(row, false);
+        SocOptions options;
+        options.connector.current_type = "DC";
+        options.connector.max_power_kw = 172.5;
+        const SocReconstruction plain = ReconstructSoc(values, options);
+        SocPrior prior;
+        prior.recent = history[row.plug];
+        if (!capacities[row.plug].empty()) {
+            prior.median_capacity_kwh = Quantile(capacities[row.plug], 0.5);
+            prior.count = static_cast<int>(capacities[row.plug].size());
+        }
+        options.prior = prior;
+        const SocReconstruction refined = ReconstructSoc(values, options);
+        const double truth = row.soc_departure;
+        SessionResult r;
+        r.reconstructed = refined.reconstructed;
+        r.confidence = refined.confidence;
+        if (!refined.points.empty()) r.errors.push_back(std::fabs(refined.points.back().value - truth));
+        r.naive.push_back(std::fabs(std::clamp(20.0 + row.energy_kwh * 100.0 / 60.0, 0.0, 100.0) - truth));
+        r.naive_anchor.push_back(
+            std::fabs(std::clamp(row.soc_arrival + row.energy_kwh * 100.0 / 60.0, 0.0, 100.0) - truth));
+        results.push_back(r);
+        if (!refined.points.empty()) err_history.push_back(r.errors.back());
+        if (!plain.points.empty()) err_plain.push_back(std::fabs(plain.points.back().value - truth));
+        // The session's own SoC readings feed the history of later sessions (as the server would).
+        const MeterValues full = EpflSession(row, true);
+        if (const auto capacity = evni::analysis::ImpliedCapacityKwh(full)) {
+            history[row.plug].push_back({evni::analysis::SessionPeakPowerKw(full), *capacity});
+            capacities[row.plug].push_back(*capacity);
+        }
+    }
+    std::printf("  departure SoC predicted from the arrival SoC and the session:\n");
+    std::printf("  engine, no history         MAE %6.2f  p90 %6.2f  SoC points\n", Mean(err_plain),
+                Quantile(err_plain, 0.9));
+    PrintReport("EPFL, engine with per-plug history (time order, earlier sessions only)", results, true);
+}
+
+std::string DefaultDataDir() {
+    if (const char* env = std::getenv("EVNI_DATA_DIR"); env != nullptr && *env != '\0') return env;
+    std::string here = __FILE__;
+    const auto slash = here.find_last_of('/');
+    const std::string bench = slash == std::string::npos ? "." : here.substr(0, slash);
+    return bench + "/../../shared/data";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string data_dir = DefaultDataDir();
+    std::uint64_t seed = 20260301;
+    int per_kind = 300;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string flag = argv[i];
+        const std::string value = argv[i + 1];
+        if (flag == "--data-dir") {
+            data_dir = value;
+        } else if (flag == "--seed") {
+            seed = std::stoull(value);
+        } else if (flag == "--verbose") {
+            g_verbose = value != "0";
+        } else if (flag == "--sessions") {
+            per_kind = std::stoi(value);
+        } else {
+            std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+            return 2;
+        }
+    }
+    std::vector<std::string> warnings;
+    auto population = evni::analysis::gen::LoadPopulation(data_dir, warnings);
+    for (const std::string& warning : warnings) std::fprintf(stderr, "WARNING: %s\n", warning.c_str());
+    std::printf("SoC reconstruction benchmark (sorc)\npopulations:");
+    for (const std::string& source : population.sources) std::printf(" [%s]", source.c_str());
+    std::printf("\nseed %llu, %d sessions per current type\n", static_cast<unsigned long long>(seed), per_kind);
+
+    Generator generator(std::move(population), seed);
+    generator.RecordTrueSoc(true);
+    std::vector<GeneratedSession> dc, ac;
+    while (static_cast<int>(dc.size()) < per_kind || static_cast<int>(ac.size()) < per_kind) {
+        GeneratedSession s = generator.Clean();
+        auto& bucket = s.dc ? dc : ac;
+        if (static_cast<int>(bucket.size()) < per_kind) bucket.push_back(std::move(s));
+    }
+    std::mt19937_64 rng(seed);
+    const auto begin = std::chrono::steady_clock::now();
+    std::size_t runs = 0;
+    for (int keep = 1; keep >= 0; --keep) {
+        for (const bool is_dc : {true, false}) {
+            std::vector<SessionResult> results;
+            for (const GeneratedSession& s : is_dc ? dc : ac) {
+                results.push_back(Evaluate(s, keep, rng));
+                ++runs;
+            }
+            PrintReport(std::string("generated ") + (is_dc ? "DC" : "AC") +
+                            (keep == 1 ? ", one SoC reading kept" : ", no SoC reading"),
+                        results, keep == 1);
+        }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    std::printf("\nengine time: %.2f ms per session\n",
+                1000.0 * seconds / static_cast<double>(std::max<std::size_t>(1, runs)));
+    RunEpfl(data_dir);
+    std::printf("\ntargets: MAE <= 3 (DC, one reading), <= 6 (DC, none), <= 5 (EPFL departure), naive beaten >= 3x\n");
+    return 0;
+}
