@@ -5,7 +5,7 @@ EVNI_LISTEN ?= 127.0.0.1:8080
 EVNI_DB ?= sqlite://./data/evni.db
 EVNI_RELEASE := build/release/src/app/evni
 
-.PHONY: run test deps build release debug asan test-asan bench format format-check clean
+.PHONY: run test deps build release debug asan test-asan bench bench-quality format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -46,6 +46,17 @@ test-asan: deps
 
 bench: release
 	scripts/bench.sh
+
+# W1/W2 on PostgreSQL (a throwaway cluster with fsync on, see scripts/bench.sh): one node, then two
+# nodes on one database. docs/benchmarks.md has the figures.
+.PHONY: bench-postgres
+bench-postgres: release
+	BACKEND=postgres NODES=1 scripts/bench.sh
+	BACKEND=postgres NODES=2 SKIP_BUILD=1 scripts/bench.sh
+
+# Detection quality on the labelled generator's fixed set, next to two baselines (docs/benchmarks.md).
+bench-quality: release
+	build/release/bench/evni_bench_quality
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -14,6 +14,8 @@ using storage::TxMode;
 namespace {
 
 constexpr domain::EpochMs kThirtyDaysMs = 30LL * 24 * 3600 * 1000;
+// At most this many overlapping sessions are looked at (one is enough to flag; a few give the extent).
+constexpr std::int64_t kMaxOverlapSpans = 100;
 
 domain::MeterValues SortedByTime(domain::MeterValues values) {
     std::stable_sort(values.begin(), values.end(),
@@ -90,10 +92,14 @@ domain::ConnectorFacts ConnectorFactsFromMetadata(const std::optional<std::strin
     return facts;
 }
 
-analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r) const {
+analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r, storage::Transaction* tx) const {
     analysis::AnalysisOptions o;
     o.connector = ConnectorFactsFromMetadata(r.metadata_json);
     o.now_ms = clock_.NowMs();
+    // SESSION_OVERLAP: the other sessions on this connector that meet this one's span.
+    if (tx && r.pk != 0 && r.started_at && r.ended_at) {
+        o.other_sessions = tx->Sessions().OtherSessionSpans(r, *r.started_at, *r.ended_at, kMaxOverlapSpans);
+    }
     return o;
 }
 
@@ -179,7 +185,7 @@ void SessionService::AnalyzeFull(storage::Transaction& tx, SessionRecord& r, con
     try {
         domain::MeterValues scratch;
         auto sorted = TimeOrdered(*all_values, scratch);
-        analysis::IncrementalAnalyzer analyzer(OptionsFor(r));
+        analysis::IncrementalAnalyzer analyzer(OptionsFor(r, &tx));
         analyzer.Append(sorted);
         StoreVerdict(tx, r, analyzer.Current(), analyzer.Serialize());
     } catch (const std::exception& e) {
@@ -190,7 +196,7 @@ void SessionService::AnalyzeFull(storage::Transaction& tx, SessionRecord& r, con
 void SessionService::AnalyzeAppended(storage::Transaction& tx, SessionRecord& r, const domain::MeterValues& added) {
     if (!r.analysis_state.empty() && !r.analysis_failed) {
         try {
-            auto analyzer = analysis::IncrementalAnalyzer::Deserialize(r.analysis_state, OptionsFor(r));
+            auto analyzer = analysis::IncrementalAnalyzer::Deserialize(r.analysis_state, OptionsFor(r, &tx));
             domain::MeterValues scratch;
             auto sorted = TimeOrdered(added, scratch);
             if (analyzer && analyzer->CanAppend(sorted)) {
@@ -234,7 +240,7 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
         try {
             domain::MeterValues scratch;
             auto sorted = TimeOrdered(*values, scratch);
-            analysis::IncrementalAnalyzer analyzer(OptionsFor(fresh));
+            analysis::IncrementalAnalyzer analyzer(OptionsFor(fresh, nullptr));
             analyzer.Append(sorted);
             pre_verdict = analyzer.Current();
             pre_state = analyzer.Serialize();
@@ -261,6 +267,9 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
             sessions.AppendChunk(r, r.next_chunk++, *values);
             if (pre_failed) {
                 MarkFailed(r, pre_error);
+            } else if (!OptionsFor(r, tx.get()).other_sessions.empty()) {
+                // Overlapping sessions on this connector (rare): analyse again with them.
+                AnalyzeFull(*tx, r, &*values);
             } else {
                 StoreVerdict(*tx, r, *pre_verdict, std::move(pre_state));
             }

@@ -64,13 +64,21 @@ private:
     void StoreVerdict(storage::Transaction& tx, storage::SessionRecord& r, const analysis::Verdict& verdict,
                       std::vector<std::uint8_t> state);
     void MarkFailed(storage::SessionRecord& r, const std::string& why);
-    analysis::AnalysisOptions OptionsFor(const storage::SessionRecord& r) const;
+    // Analysis inputs for a session; with a transaction also the spans of overlapping sessions.
+    analysis::AnalysisOptions OptionsFor(const storage::SessionRecord& r, storage::Transaction* tx) const;
 
     storage::Store& store_;
     const Clock& clock_;
     Metrics& metrics_;
     double threshold_;
 };
+
+// Decodes a session in the request shape of POST /v1/sessions (also used by batch and `evni
+// analyze`); field errors are located under `base` (e.g. ["body"] or ["body", "sessions", 7]).
+Result<UpsertSession> DecodeUpsertSession(const boost::json::object& body, const Loc& base);
+
+// The API's JSON form of a verdict's anomalies.
+boost::json::array AnomaliesJson(const std::vector<analysis::Anomaly>& anomalies);
 
 // Connector facts (maxPowerKw, currentType, phases) from a session's metadata JSON object.
 domain::ConnectorFacts ConnectorFactsFromMetadata(const std::optional<std::string>& metadata_json);

@@ -71,8 +71,9 @@ std::optional<domain::MeterValue> DecodeMeterValue(const json::value& item, cons
     return mv;
 }
 
-std::optional<domain::MeterValues> DecodeMeterValues(const json::object& body, bool required, FieldErrors& errors) {
-    Loc loc{std::string("body"), std::string("meterValues")};
+std::optional<domain::MeterValues> DecodeMeterValues(const json::object& body, bool required, FieldErrors& errors,
+                                                     const Loc& base = {std::string("body")}) {
+    Loc loc = At(base, std::string("meterValues"));
     auto* v = body.if_contains("meterValues");
     if (!v || v->is_null()) {
         if (required) errors.Add(loc, "Field required", "missing");
@@ -97,9 +98,8 @@ std::optional<domain::MeterValues> DecodeMeterValues(const json::object& body, b
 
 // Decodes the fields common to POST, PUT and PATCH. `allowed_status` lists what the route accepts.
 SessionChanges DecodeChanges(const json::object& body, std::initializer_list<std::string_view> allowed_status,
-                             FieldErrors& errors) {
+                             FieldErrors& errors, const Loc& base = {std::string("body")}) {
     SessionChanges c;
-    const Loc base{std::string("body")};
     if (auto* m = body.if_contains("metadata")) {
         c.metadata_json.present = true;
         if (m->is_object() && ContainsNul(*m)) {
@@ -158,18 +158,7 @@ json::object SessionObject(const storage::SessionRecord& r) {
     o["anomalyConfidence"] = OptDouble(r.anomaly_confidence);
     o["isIncident"] = OptBool(r.is_incident);
     o["isRecurring"] = OptBool(r.is_recurring);
-    json::array anomalies;
-    for (const auto& a : r.anomalies) {
-        anomalies.push_back(json::object{
-            {"category", a.category},
-            {"score", a.score},
-            {"confidence", a.confidence},
-            {"bucketRange", json::object{{"startUnit", a.buckets.start_unit}, {"endUnit", a.buckets.end_unit}}},
-            {"timeRange", json::object{{"startTimestamp", FormatIsoDateTime(a.start_ms)},
-                                       {"endTimestamp", FormatIsoDateTime(a.end_ms)}}},
-        });
-    }
-    o["anomalies"] = std::move(anomalies);
+    o["anomalies"] = AnomaliesJson(r.anomalies);
     o["analyzedAt"] = OptTime(r.analyzed_at);
     o["socReconstructed"] = false;
     o["message"] = OptString(r.message);
@@ -193,6 +182,36 @@ Result<Response> Encode(Result<storage::SessionRecord> r) {
 }
 
 }  // namespace
+
+Result<UpsertSession> DecodeUpsertSession(const json::object& body, const Loc& base) {
+    FieldErrors errors;
+    UpsertSession cmd;
+    auto sid = errors.RequiredString(body, "sessionId", base);
+    auto station = errors.RequiredString(body, "chargingStationId", base);
+    cmd.changes = DecodeChanges(body, {"active", "pending", "completed", "invalid"}, errors, base);
+    cmd.changes.connector_id = errors.OptionalString(body, "connectorId", base);
+    cmd.changes.evse_id = errors.OptionalString(body, "evseId", base);
+    cmd.changes.meter_values = DecodeMeterValues(body, false, errors, base);
+    if (!errors.Empty()) return Fail(errors.ToError());
+    cmd.session_id = std::move(*sid);
+    cmd.station_id = std::move(*station);
+    return cmd;
+}
+
+json::array AnomaliesJson(const std::vector<analysis::Anomaly>& anomalies) {
+    json::array out;
+    for (const auto& a : anomalies) {
+        out.push_back(json::object{
+            {"category", a.category},
+            {"score", a.score},
+            {"confidence", a.confidence},
+            {"bucketRange", json::object{{"startUnit", a.buckets.start_unit}, {"endUnit", a.buckets.end_unit}}},
+            {"timeRange", json::object{{"startTimestamp", FormatIsoDateTime(a.start_ms)},
+                                       {"endTimestamp", FormatIsoDateTime(a.end_ms)}}},
+        });
+    }
+    return out;
+}
 
 void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
     SessionService* svc = ctx.sessions;
@@ -253,19 +272,9 @@ void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
         auto arena = BodyArena(req.body);
         auto body = ParseObjectBody(req.body, arena);
         if (!body) return Fail(std::move(body.error()));
-        FieldErrors errors;
-        const Loc base{std::string("body")};
-        UpsertSession cmd;
-        auto sid = errors.RequiredString(*body, "sessionId", base);
-        auto station = errors.RequiredString(*body, "chargingStationId", base);
-        cmd.changes = DecodeChanges(*body, {"active", "pending", "completed", "invalid"}, errors);
-        cmd.changes.connector_id = errors.OptionalString(*body, "connectorId", base);
-        cmd.changes.evse_id = errors.OptionalString(*body, "evseId", base);
-        cmd.changes.meter_values = DecodeMeterValues(*body, false, errors);
-        if (!errors.Empty()) return Fail(errors.ToError());
-        cmd.session_id = std::move(*sid);
-        cmd.station_id = std::move(*station);
-        return Encode(svc->Upsert(*req.principal, std::move(cmd)));
+        auto cmd = DecodeUpsertSession(*body, {std::string("body")});
+        if (!cmd) return Fail(std::move(cmd.error()));
+        return Encode(svc->Upsert(*req.principal, std::move(*cmd)));
     }});
 
     routes.push_back({"GET", "/v1/sessions/{session_id}", Role::kViewer, 0, "Get a session with its meter values",

@@ -4,12 +4,14 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/api_key_service.h"
+#include "app/offline.h"
 #include "api/organization_service.h"
 #include "api/openapi.h"
 #include "api/routes.h"
@@ -213,6 +215,29 @@ int main(int argc, char** argv) {
         ->envname("EVNI_DOCS_DIR");
     auto* openapi_cmd = app.add_subcommand("openapi", "Print the OpenAPI 3.1 document of the API (as /openapi.json)");
 
+    // Offline analysis and the labelled generator (no server, no database).
+    std::string analyze_path;
+    auto* analyze_cmd = app.add_subcommand(
+        "analyze", "Analyse sessions from a file (POST /v1/sessions shape: a JSON object, an array or JSON lines; "
+                   "- for stdin) and print one verdict per session as JSON lines");
+    analyze_cmd->add_option("FILE", analyze_path, "Input file, or - for standard input")->required();
+    evni::app::GenerateOptions gen_options;
+    std::string gen_faults;
+    auto* generate_cmd = app.add_subcommand(
+        "generate", "Print realistic labelled sessions as JSON lines (request shape plus a \"labels\" field)");
+    generate_cmd->add_option("--seed", gen_options.seed, "Random seed")->capture_default_str();
+    generate_cmd->add_option("--sessions", gen_options.sessions, "How many sessions")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    generate_cmd->add_option("--faults", gen_faults, "Comma-separated categories to inject (cycled); none: clean");
+    generate_cmd->add_option("--severity", gen_options.severity, "0 subtle .. 1 blatant")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    generate_cmd->add_flag("--hard-negatives", gen_options.hard_negatives,
+                           "Generate hard negatives (normal sessions that look odd) instead");
+    generate_cmd->add_option("--data-dir", gen_options.data_dir,
+                             "Real session tables for the populations (default: $EVNI_DATA_DIR or ../shared/data)");
+
     // Whole-store operations.
     auto* store_cmd = app.add_subcommand("store", "Whole-store operations");
     store_cmd->require_subcommand(1);
@@ -249,6 +274,14 @@ int main(int argc, char** argv) {
             auto doc = evni::api::openapi::BuildDocument(api.Routes(), evni::api::openapi::DocRegistry::Default());
             std::cout << boost::json::serialize(doc) << std::endl;
             return 0;
+        }
+        if (analyze_cmd->parsed()) return evni::app::AnalyzeFile(analyze_path, std::cout, std::cerr);
+        if (generate_cmd->parsed()) {
+            std::stringstream list(gen_faults);
+            for (std::string item; std::getline(list, item, ',');) {
+                if (!item.empty()) gen_options.faults.push_back(item);
+            }
+            return evni::app::Generate(gen_options, std::cout, std::cerr);
         }
         if (store_copy->parsed()) {
             int rc = StoreCopy(copy_from, copy_to, copy_delete_extra, copy_batch_rows);

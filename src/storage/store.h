@@ -178,6 +178,10 @@ public:
     // starting in [from, to].
     virtual std::int64_t CountOtherSessionsWithCategory(const SessionRecord& record, const std::string& category,
                                                         domain::EpochMs from, domain::EpochMs to) = 0;
+    // [first, last meter value] of the other sessions on the same station and connector whose span
+    // meets [from, to] (for SESSION_OVERLAP), at most `limit` of them.
+    virtual std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& record, domain::EpochMs from,
+                                                                 domain::EpochMs to, std::int64_t limit) = 0;
     virtual SessionPage List(const std::string& tenant_id, const SessionFilter& filter) = 0;
     // Registers the station and connector a session names (no-op when known).
     virtual void RegisterStation(const SessionRecord& record, domain::EpochMs at) = 0;

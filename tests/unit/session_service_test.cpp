@@ -16,7 +16,7 @@ namespace {
 class FixedClock final : public Clock {
 public:
     EpochMs NowMs() const override { return now; }
-    EpochMs now = 1772190000000LL;  // 2026-02-27T11:00:00Z
+    EpochMs now = 1773050400000LL;  // 2026-03-09T10:00:00Z, after every session of these tests (no future values)
 };
 
 constexpr EpochMs kT0 = 1772186400000LL;  // 2026-02-27T10:00:00Z
@@ -60,11 +60,14 @@ protected:
         store_.reset();
         db_.reset();
     }
-    UpsertSession Cmd(const std::string& id, std::optional<domain::MeterValues> values) {
+    // Each session on its own connector unless one is named: sessions of a test overlap in time, and
+    // overlapping sessions on one connector are a SESSION_OVERLAP.
+    UpsertSession Cmd(const std::string& id, std::optional<domain::MeterValues> values,
+                      const std::string& connector = "") {
         UpsertSession c;
         c.session_id = id;
         c.station_id = "CP-1";
-        c.changes.connector_id = {true, "1"};
+        c.changes.connector_id = {true, connector.empty() ? "c-" + id : connector};
         c.changes.meter_values = std::move(values);
         return c;
     }
@@ -211,9 +214,9 @@ TEST_P(SessionServiceTest, RecurringNeedsTwoOtherSessionsOnTheConnector) {
         }
         return v;
     };
-    auto r1 = svc_->Upsert(alice_, Cmd("r1", with_decrease(0)));
-    auto r2 = svc_->Upsert(alice_, Cmd("r2", with_decrease(86'400'000LL)));
-    auto r3 = svc_->Upsert(alice_, Cmd("r3", with_decrease(2 * 86'400'000LL)));
+    auto r1 = svc_->Upsert(alice_, Cmd("r1", with_decrease(0), "1"));
+    auto r2 = svc_->Upsert(alice_, Cmd("r2", with_decrease(86'400'000LL), "1"));
+    auto r3 = svc_->Upsert(alice_, Cmd("r3", with_decrease(2 * 86'400'000LL), "1"));
     ASSERT_TRUE(r1 && r2 && r3);
     ASSERT_TRUE(r3->is_anomaly.value_or(false));
     EXPECT_EQ(r1->is_recurring, false);

@@ -345,6 +345,26 @@ class PgSessions final : public SessionRepository {
         return c_.Exec(sql, p).Int(0, 0);
     }
 
+    std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& r, EpochMs from, EpochMs to,
+                                                         std::int64_t limit) override {
+        Params p;
+        p.Add(r.tenant_id).Add(r.station_id).Add(r.pk).AddTime(from).AddTime(to).Add(limit);
+        std::string sql =
+            "SELECT started_at, ended_at FROM sessions WHERE tenant_id = $1 AND station_id = $2 AND pk <> $3 "
+            "AND started_at IS NOT NULL AND started_at <= $5 AND ended_at >= $4 AND connector_id ";
+        if (r.connector_id) {
+            sql += "= $7";
+            p.Add(*r.connector_id);
+        } else {
+            sql += "IS NULL";
+        }
+        sql += " ORDER BY started_at LIMIT $6";
+        auto res = c_.Exec(sql, p);
+        std::vector<analysis::SessionSpan> out;
+        for (int i = 0; i < res.Rows(); ++i) out.push_back({res.Time(i, 0), res.Time(i, 1)});
+        return out;
+    }
+
     SessionPage List(const std::string& tenant_id, const SessionFilter& f) override {
         Params p;
         p.Add(tenant_id);

@@ -579,6 +579,19 @@ public:
         return s.Int(0);
     }
 
+    std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& r, EpochMs from, EpochMs to,
+                                                         std::int64_t limit) override {
+        auto s = c_.Prepare(
+            "SELECT started_at, ended_at FROM sessions WHERE tenant_id = ?1 AND station_id = ?2 "
+            "AND connector_id IS ?3 AND pk <> ?4 AND started_at IS NOT NULL AND started_at <= ?6 AND ended_at >= ?5 "
+            "ORDER BY started_at LIMIT ?7");
+        s.Bind(1, r.tenant_id).Bind(2, r.station_id).Bind(3, r.connector_id).Bind(4, r.pk).Bind(5, from).Bind(6, to).Bind(
+            7, limit);
+        std::vector<analysis::SessionSpan> out;
+        while (s.Step()) out.push_back({s.Int(0), s.Int(1)});
+        return out;
+    }
+
     SessionPage List(const std::string& tenant_id, const SessionFilter& f) override {
         std::string where = " FROM sessions WHERE tenant_id = ?1";
         if (f.station_id) where += " AND station_id = ?2";
