@@ -5,7 +5,7 @@ EVNI_LISTEN ?= 127.0.0.1:8080
 EVNI_DB ?= sqlite://./data/evni.db
 EVNI_RELEASE := build/release/src/app/evni
 
-.PHONY: run test deps build release debug asan test-asan bench bench-quality format format-check clean
+.PHONY: run test deps build release debug asan test-asan bench bench-quality bench-sorc format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -53,6 +53,10 @@ bench: release
 bench-postgres: release
 	BACKEND=postgres NODES=1 scripts/bench.sh
 	BACKEND=postgres NODES=2 SKIP_BUILD=1 scripts/bench.sh
+
+# SoC reconstruction error on generated sessions with hidden SoC and on the EPFL DC sessions.
+bench-sorc: release
+	build/release/bench/evni_bench_sorc
 
 # Detection quality on the labelled generator's fixed set, next to two baselines (docs/benchmarks.md).
 bench-quality: release

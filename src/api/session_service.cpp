@@ -375,9 +375,18 @@ Result<SessionDetail> SessionService::Get(const domain::Principal& who, const st
     auto tx = store_.Begin(TxMode::kRead);
     auto found = tx->Sessions().Find(who.tenant_id, session_id);
     if (!found) return Fail(Error::NotFound("Session not found"));
-    SessionDetail d{std::move(*found), {}};
+    SessionDetail d{std::move(*found), {}, {}};
     d.values = SortedByTime(tx->Sessions().LoadValues(d.record));
     tx->Commit();
+    analysis::SocOptions soc;
+    soc.connector = ConnectorFactsFromMetadata(d.record.metadata_json);
+    soc.stop_reason = d.record.stop_reason;
+    soc.now_ms = clock_.NowMs();
+    try {
+        d.soc = analysis::ReconstructSoc(d.values, soc);
+    } catch (const std::exception&) {
+        d.soc = {};  // the overlay is optional: a failure leaves it empty
+    }
     return d;
 }
 

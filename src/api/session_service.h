@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "analysis/sorc.h"
 #include "api/json_util.h"
 #include "domain/meter_value.h"
 #include "domain/session.h"
@@ -32,6 +33,9 @@ struct UpsertSession {
 struct SessionDetail {
     storage::SessionRecord record;
     domain::MeterValues values;  // sorted by timestamp (stable)
+    // SoC overlay predicted when the car reported fewer than 2 usable SoC readings; never mixed
+    // into the values the detectors use.
+    analysis::SocReconstruction soc;
 };
 
 // Most meter values one session may hold; beyond it a write is refused with 422.

@@ -286,8 +286,14 @@ void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
         values.reserve(d->values.size());
         for (const auto& v : d->values) values.push_back(MeterValueObject(v));
         o["meterValues"] = std::move(values);
-        o["reconstructedSoc"] = json::array();
-        o["sorcConfidence"] = nullptr;
+        json::array soc;
+        for (const auto& p : d->soc.points) {
+            soc.push_back(json::object{{"timestamp", FormatIsoDateTime(p.timestamp)}, {"value", p.value}});
+        }
+        const bool reconstructed = d->soc.reconstructed && !soc.empty();
+        o["socReconstructed"] = reconstructed;
+        o["reconstructedSoc"] = std::move(soc);
+        o["sorcConfidence"] = reconstructed ? json::value(d->soc.confidence) : json::value(nullptr);
         return JsonResponse(o);
     }});
 

@@ -11,6 +11,7 @@
 
 #include "analysis/analyzer.h"
 #include "analysis/generator.h"
+#include "analysis/sorc.h"
 #include "api/json_util.h"
 #include "api/session_service.h"
 #include "util/time.h"
@@ -174,6 +175,18 @@ int AnalyzeFile(const std::string& path, std::ostream& out, std::ostream& err) {
             o["message"] = verdict.message ? json::value(*verdict.message) : json::value(nullptr);
         }
         o["anomalies"] = api::AnomaliesJson(verdict.anomalies);
+        analysis::SocOptions soc_options;
+        soc_options.connector = options.connector;
+        soc_options.stop_reason = s.changes.stop_reason.value;
+        soc_options.now_ms = now;
+        auto soc = analysis::ReconstructSoc(values, soc_options);
+        json::array points;
+        for (const auto& p : soc.points) {
+            points.push_back(json::object{{"timestamp", FormatIsoDateTime(p.timestamp)}, {"value", p.value}});
+        }
+        o["socReconstructed"] = soc.reconstructed && !points.empty();
+        o["reconstructedSoc"] = std::move(points);
+        o["sorcConfidence"] = soc.reconstructed ? json::value(soc.confidence) : json::value(nullptr);
         out << api::Serialize(o) << "\n";
     }
     return failures > 0 ? 1 : 0;

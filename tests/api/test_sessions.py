@@ -137,7 +137,10 @@ def test_detail_echoes_meter_values_sorted(api_a, station):
     assert got[0]["phase"] is None and got[0]["location"] == "Outlet"
     assert got[3]["phase"] == "L2" and got[3]["location"] is None
     assert all(v["reconstructed"] is False for i, v in enumerate(got) if i != 4)
-    assert d["reconstructedSoc"] == [] and d["sorcConfidence"] is None
+    # One SoC reading only: the overlay is anchored on it (45 % at 10:00) and is not a meter value.
+    assert d["socReconstructed"] is True and d["reconstructedSoc"][0] == {"timestamp": "2026-02-27T10:00:00Z",
+                                                                          "value": 45}
+    assert 0 <= d["sorcConfidence"] <= 1
 
 
 def test_measurand_and_unit_may_be_omitted_or_null(api_a, station):
