@@ -8,6 +8,9 @@
 //       p99 of the last fifth of the run against the first fifth shows whether an append re-analyses the
 //       whole session (ratio grows with length) or is incremental (ratio near 1).
 //
+// Several servers (nodes behind one database): --port 8080,8081 or --targets host1:8080,host2:8080; the
+// connections are spread over them round-robin (connection i talks to target i mod n).
+//
 // Self-contained on purpose (Boost.Beast + Boost.JSON only), so it builds standalone:
 //   g++ -std=c++20 -O2 bench/loadgen.cpp -lboost_json -lpthread
 
@@ -43,9 +46,16 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 // Command line, hand-parsed. Every flag takes a value: `--port 8080` or `--port=8080`.
+struct Target {
+    std::string host;
+    std::string port;
+};
+
 struct Options {
     std::string host = "127.0.0.1";
-    std::string port;
+    std::string port;           // one port, or several separated by commas (on --host)
+    std::string targets;        // host:port[,host:port...] (instead of --host/--port)
+    std::vector<Target> resolved_targets;
     std::string key;
     std::string workload = "w1";
     int connections = 16;
@@ -55,10 +65,15 @@ struct Options {
     double duration_limit_s = 120;   // safety stop for either workload
 };
 
+// Each target's Host header value and resolved addresses.
+using Endpoints = std::vector<std::pair<std::string, tcp::resolver::results_type>>;
+
 void PrintUsage() {
-    std::cerr << "usage: evni_loadgen --port N --key API_KEY [--host 127.0.0.1] [--workload w1|w2]\n"
+    std::cerr << "usage: evni_loadgen --port N[,N...] --key API_KEY [--host 127.0.0.1] [--workload w1|w2]\n"
                  "                    [--connections 16] [--sessions 20000] [--open 200] [--values 1500]\n"
-                 "                    [--duration-limit 120]\n";
+                 "                    [--duration-limit 120]\n"
+                 "       evni_loadgen --targets HOST:PORT[,HOST:PORT...] --key API_KEY ...\n"
+                 "Connections are spread round-robin over the targets (several nodes on one database).\n";
 }
 
 std::optional<Options> ParseOptions(int argc, char** argv) {
@@ -79,6 +94,7 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
         try {
             if (arg == "--host") o.host = value;
             else if (arg == "--port") o.port = value;
+            else if (arg == "--targets") o.targets = value;
             else if (arg == "--key") o.key = value;
             else if (arg == "--workload") o.workload = value;
             else if (arg == "--connections") o.connections = std::stoi(value);
@@ -95,8 +111,35 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
             return std::nullopt;
         }
     }
-    if (o.port.empty() || o.key.empty()) {
-        std::cerr << "--port and --key are required\n";
+    if ((o.port.empty() && o.targets.empty()) || o.key.empty()) {
+        std::cerr << "--port (or --targets) and --key are required\n";
+        return std::nullopt;
+    }
+    auto split = [](const std::string& list) {
+        std::vector<std::string> out;
+        std::size_t start = 0;
+        while (start <= list.size()) {
+            auto comma = list.find(',', start);
+            if (comma == std::string::npos) comma = list.size();
+            if (comma > start) out.push_back(list.substr(start, comma - start));
+            start = comma + 1;
+        }
+        return out;
+    };
+    if (!o.targets.empty()) {
+        for (const auto& t : split(o.targets)) {
+            auto colon = t.rfind(':');
+            if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) {
+                std::cerr << "--targets entries must be HOST:PORT, got " << t << "\n";
+                return std::nullopt;
+            }
+            o.resolved_targets.push_back({t.substr(0, colon), t.substr(colon + 1)});
+        }
+    } else {
+        for (const auto& p : split(o.port)) o.resolved_targets.push_back({o.host, p});
+    }
+    if (o.resolved_targets.empty()) {
+        std::cerr << "no target\n";
         return std::nullopt;
     }
     if (o.workload != "w1" && o.workload != "w2") {
@@ -191,8 +234,8 @@ SessionBodyTemplate MakeSessionTemplate(long minutes) {
 
 class HttpConnection {
 public:
-    HttpConnection(const Options& opts, tcp::resolver::results_type endpoints)
-        : opts_(opts), endpoints_(std::move(endpoints)), socket_(ioc_) {}
+    HttpConnection(const Options& opts, std::string host, tcp::resolver::results_type endpoints)
+        : opts_(opts), host_(std::move(host)), endpoints_(std::move(endpoints)), socket_(ioc_) {}
 
     // Sends one request; returns the HTTP status, or 0 on a transport error.
     int Send(http::verb verb, const std::string& target, std::string body, std::string* response_body = nullptr) {
@@ -203,7 +246,7 @@ public:
                 if (ec) return Fail("connect", ec);
             }
             http::request<http::string_body> req{verb, target, 11};
-            req.set(http::field::host, opts_.host);
+            req.set(http::field::host, host_);
             req.set(http::field::user_agent, "evni-loadgen");
             req.set(http::field::authorization, "Bearer " + opts_.key);
             req.set(http::field::content_type, "application/json");
@@ -271,6 +314,7 @@ private:
     }
 
     const Options& opts_;
+    std::string host_;
     tcp::resolver::results_type endpoints_;
     net::io_context ioc_;
     tcp::socket socket_;
@@ -310,7 +354,7 @@ std::vector<double> SortedLatencies(const std::vector<Sample>& samples, std::siz
 
 // Runs `work(connection, thread_index, samples, errors)` on `n` threads, each with its own connection.
 template <typename Work>
-RunStats RunThreads(const Options& opts, const tcp::resolver::results_type& endpoints, int n, Work work) {
+RunStats RunThreads(const Options& opts, const Endpoints& endpoints, int n, Work work) {
     std::vector<std::vector<Sample>> per_thread(static_cast<std::size_t>(n));
     std::vector<long> errors(static_cast<std::size_t>(n), 0);
     const auto t0 = Clock::now();
@@ -318,7 +362,9 @@ RunStats RunThreads(const Options& opts, const tcp::resolver::results_type& endp
         std::vector<std::jthread> threads;
         for (int i = 0; i < n; ++i) {
             threads.emplace_back([&, i] {
-                HttpConnection conn(opts, endpoints);
+                // Round-robin over the targets: connection i talks to target i mod n.
+                const auto& target = endpoints[static_cast<std::size_t>(i) % endpoints.size()];
+                HttpConnection conn(opts, target.first, target.second);
                 work(conn, i, per_thread[static_cast<std::size_t>(i)], errors[static_cast<std::size_t>(i)]);
             });
         }
@@ -370,7 +416,7 @@ int Verdict(long requests, long errors) {
 // ---------------------------------------------------------------------------------------------------------------
 // W1: whole-session ingest.
 
-int RunW1(const Options& opts, const tcp::resolver::results_type& endpoints) {
+int RunW1(const Options& opts, const Endpoints& endpoints) {
     constexpr long kMinutes = 120;  // 2 h at 1-minute cadence
     constexpr long kValuesPerSession = kMinutes * 3;
     const SessionBodyTemplate tmpl = MakeSessionTemplate(kMinutes);
@@ -379,8 +425,9 @@ int RunW1(const Options& opts, const tcp::resolver::results_type& endpoints) {
     std::vector<std::string> ids(static_cast<std::size_t>(opts.sessions));
     for (long i = 0; i < opts.sessions; ++i) ids[static_cast<std::size_t>(i)] = "lg-w1-" + run + "-" + std::to_string(i);
 
-    std::printf("workload=w1 connections=%d sessions=%ld values_per_session=%ld body_bytes=%zu\n", opts.connections,
-                opts.sessions, kValuesPerSession, tmpl.Build(ids[0], ids[0]).size());
+    std::printf("workload=w1 targets=%zu connections=%d sessions=%ld values_per_session=%ld body_bytes=%zu\n",
+                endpoints.size(), opts.connections, opts.sessions, kValuesPerSession,
+                tmpl.Build(ids[0], ids[0]).size());
     std::fflush(stdout);
 
     std::atomic<long> next{0};
@@ -419,7 +466,7 @@ int RunW1(const Options& opts, const tcp::resolver::results_type& endpoints) {
 // ---------------------------------------------------------------------------------------------------------------
 // W2: many open sessions, growing by appends.
 
-int RunW2(const Options& opts, const tcp::resolver::results_type& endpoints) {
+int RunW2(const Options& opts, const Endpoints& endpoints) {
     const long rounds = (opts.values_per_session - 3 + 2) / 3;  // appends per session after the 3 initial values
     const long total_minutes = rounds;                            // minute 0 initial, minutes 1..rounds appended
     const long total_appends = rounds * opts.open_sessions;
@@ -446,8 +493,8 @@ int RunW2(const Options& opts, const tcp::resolver::results_type& endpoints) {
     json::parse(create_bodies[0]);
     if (rounds > 0) json::parse(append_bodies[0]);
 
-    std::printf("workload=w2 connections=%d open_sessions=%ld target_values_per_session=%ld appends=%ld\n",
-                opts.connections, opts.open_sessions, 3 + 3 * rounds, total_appends);
+    std::printf("workload=w2 targets=%zu connections=%d open_sessions=%ld target_values_per_session=%ld appends=%ld\n",
+                endpoints.size(), opts.connections, opts.open_sessions, 3 + 3 * rounds, total_appends);
     std::fflush(stdout);
 
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
@@ -523,7 +570,8 @@ int main(int argc, char** argv) {
     try {
         net::io_context ioc;
         tcp::resolver resolver(ioc);
-        const auto endpoints = resolver.resolve(opts->host, opts->port);
+        Endpoints endpoints;
+        for (const auto& t : opts->resolved_targets) endpoints.emplace_back(t.host, resolver.resolve(t.host, t.port));
         return opts->workload == "w1" ? RunW1(*opts, endpoints) : RunW2(*opts, endpoints);
     } catch (const std::exception& e) {
         std::cerr << "loadgen: " << e.what() << "\n";
