@@ -10,9 +10,10 @@ EVNI_RELEASE := build/release/src/app/evni
 deps:
 	@scripts/install-deps.sh
 
+# The release binary only (tests and benchmarks build their own targets).
 release: deps
 	cmake --preset release >/dev/null
-	cmake --build --preset release -j$(JOBS)
+	cmake --build --preset release -j$(JOBS) --target evni
 
 debug: deps
 	cmake --preset debug >/dev/null
@@ -56,10 +57,12 @@ bench-postgres: release
 
 # SoC reconstruction error on generated sessions with hidden SoC and on the EPFL DC sessions.
 bench-sorc: release
+	cmake --build --preset release -j$(JOBS) --target evni_bench_sorc
 	build/release/bench/evni_bench_sorc
 
 # Detection quality on the labelled generator's fixed set, next to two baselines (docs/benchmarks.md).
 bench-quality: release
+	cmake --build --preset release -j$(JOBS) --target evni_bench_quality
 	build/release/bench/evni_bench_quality
 
 format:
