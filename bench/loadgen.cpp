@@ -16,6 +16,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -29,12 +34,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 
 namespace {
 
@@ -53,14 +52,14 @@ struct Target {
 
 struct Options {
     std::string host = "127.0.0.1";
-    std::string port;           // one port, or several separated by commas (on --host)
-    std::string targets;        // host:port[,host:port...] (instead of --host/--port)
+    std::string port;     // one port, or several separated by commas (on --host)
+    std::string targets;  // host:port[,host:port...] (instead of --host/--port)
     std::vector<Target> resolved_targets;
     std::string key;
     std::string workload = "w1";
     int connections = 16;
-    long sessions = 20000;       // w1: sessions to POST
-    long open_sessions = 200;    // w2: sessions kept open and appended to
+    long sessions = 20000;           // w1: sessions to POST
+    long open_sessions = 200;        // w2: sessions kept open and appended to
     long values_per_session = 1500;  // w2: target meter values per session
     double duration_limit_s = 120;   // safety stop for either workload
 };
@@ -92,16 +91,26 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
             return std::nullopt;
         }
         try {
-            if (arg == "--host") o.host = value;
-            else if (arg == "--port") o.port = value;
-            else if (arg == "--targets") o.targets = value;
-            else if (arg == "--key") o.key = value;
-            else if (arg == "--workload") o.workload = value;
-            else if (arg == "--connections") o.connections = std::stoi(value);
-            else if (arg == "--sessions") o.sessions = std::stol(value);
-            else if (arg == "--open") o.open_sessions = std::stol(value);
-            else if (arg == "--values") o.values_per_session = std::stol(value);
-            else if (arg == "--duration-limit") o.duration_limit_s = std::stod(value);
+            if (arg == "--host")
+                o.host = value;
+            else if (arg == "--port")
+                o.port = value;
+            else if (arg == "--targets")
+                o.targets = value;
+            else if (arg == "--key")
+                o.key = value;
+            else if (arg == "--workload")
+                o.workload = value;
+            else if (arg == "--connections")
+                o.connections = std::stoi(value);
+            else if (arg == "--sessions")
+                o.sessions = std::stol(value);
+            else if (arg == "--open")
+                o.open_sessions = std::stol(value);
+            else if (arg == "--values")
+                o.values_per_session = std::stol(value);
+            else if (arg == "--duration-limit")
+                o.duration_limit_s = std::stod(value);
             else {
                 std::cerr << "unknown flag " << arg << "\n";
                 return std::nullopt;
@@ -233,7 +242,7 @@ SessionBodyTemplate MakeSessionTemplate(long minutes) {
 // One keep-alive HTTP/1.1 connection, synchronous. Reconnects after a transport error or `Connection: close`.
 
 class HttpConnection {
-public:
+  public:
     HttpConnection(const Options& opts, std::string host, tcp::resolver::results_type endpoints)
         : opts_(opts), host_(std::move(host)), endpoints_(std::move(endpoints)), socket_(ioc_) {}
 
@@ -284,7 +293,7 @@ public:
         return 0;
     }
 
-private:
+  private:
     void Connect(beast::error_code& ec) {
         socket_ = tcp::socket(ioc_);
         net::connect(socket_, endpoints_, ec);
@@ -389,9 +398,8 @@ void Timed(std::vector<Sample>& samples, long& errors, Fn fn) {
 }
 
 std::string RunId() {
-    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count());
+    return std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 void PrintLatencies(const std::vector<double>& sorted) {
@@ -423,7 +431,8 @@ int RunW1(const Options& opts, const Endpoints& endpoints) {
     const std::string run = RunId();
     // Session ids are pre-built too, so the timed loop only concatenates strings.
     std::vector<std::string> ids(static_cast<std::size_t>(opts.sessions));
-    for (long i = 0; i < opts.sessions; ++i) ids[static_cast<std::size_t>(i)] = "lg-w1-" + run + "-" + std::to_string(i);
+    for (long i = 0; i < opts.sessions; ++i)
+        ids[static_cast<std::size_t>(i)] = "lg-w1-" + run + "-" + std::to_string(i);
 
     std::printf("workload=w1 targets=%zu connections=%d sessions=%ld values_per_session=%ld body_bytes=%zu\n",
                 endpoints.size(), opts.connections, opts.sessions, kValuesPerSession,
@@ -434,22 +443,20 @@ int RunW1(const Options& opts, const Endpoints& endpoints) {
     std::atomic<bool> stop{false};
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(opts.duration_limit_s));
-    RunStats stats = RunThreads(opts, endpoints, opts.connections,
-                                [&](HttpConnection& conn, int, std::vector<Sample>& samples, long& errors) {
-                                    while (!stop.load(std::memory_order_relaxed)) {
-                                        const long i = next.fetch_add(1);
-                                        if (i >= opts.sessions) break;
-                                        if (Clock::now() > deadline) {
-                                            stop = true;
-                                            break;
-                                        }
-                                        const std::string& id = ids[static_cast<std::size_t>(i)];
-                                        std::string body = tmpl.Build(id, id);
-                                        Timed(samples, errors, [&] {
-                                            return conn.Send(http::verb::post, "/v1/sessions", std::move(body));
-                                        });
-                                    }
-                                });
+    RunStats stats = RunThreads(
+        opts, endpoints, opts.connections, [&](HttpConnection& conn, int, std::vector<Sample>& samples, long& errors) {
+            while (!stop.load(std::memory_order_relaxed)) {
+                const long i = next.fetch_add(1);
+                if (i >= opts.sessions) break;
+                if (Clock::now() > deadline) {
+                    stop = true;
+                    break;
+                }
+                const std::string& id = ids[static_cast<std::size_t>(i)];
+                std::string body = tmpl.Build(id, id);
+                Timed(samples, errors, [&] { return conn.Send(http::verb::post, "/v1/sessions", std::move(body)); });
+            }
+        });
     stats.stopped_by_limit = stop.load();
 
     const long requests = static_cast<long>(stats.samples.size());
@@ -468,7 +475,7 @@ int RunW1(const Options& opts, const Endpoints& endpoints) {
 
 int RunW2(const Options& opts, const Endpoints& endpoints) {
     const long rounds = (opts.values_per_session - 3 + 2) / 3;  // appends per session after the 3 initial values
-    const long total_minutes = rounds;                            // minute 0 initial, minutes 1..rounds appended
+    const long total_minutes = rounds;                          // minute 0 initial, minutes 1..rounds appended
     const long total_appends = rounds * opts.open_sessions;
     const std::string run = RunId();
 
@@ -502,15 +509,14 @@ int RunW2(const Options& opts, const Endpoints& endpoints) {
 
     // Phase 1: create the open sessions (not part of the append figures).
     std::atomic<long> next_create{0};
-    RunStats create = RunThreads(opts, endpoints, opts.connections,
-                                 [&](HttpConnection& conn, int, std::vector<Sample>& samples, long& errors) {
-                                     for (long i; (i = next_create.fetch_add(1)) < opts.open_sessions;) {
-                                         Timed(samples, errors, [&] {
-                                             return conn.Send(http::verb::post, "/v1/sessions",
-                                                              create_bodies[static_cast<std::size_t>(i)]);
-                                         });
-                                     }
-                                 });
+    RunStats create = RunThreads(
+        opts, endpoints, opts.connections, [&](HttpConnection& conn, int, std::vector<Sample>& samples, long& errors) {
+            for (long i; (i = next_create.fetch_add(1)) < opts.open_sessions;) {
+                Timed(samples, errors, [&] {
+                    return conn.Send(http::verb::post, "/v1/sessions", create_bodies[static_cast<std::size_t>(i)]);
+                });
+            }
+        });
     std::printf("create: requests=%zu errors=%ld elapsed_s=%.2f\n", create.samples.size(), create.errors,
                 create.elapsed_s);
     if (create.errors > 0) {
@@ -522,22 +528,20 @@ int RunW2(const Options& opts, const Endpoints& endpoints) {
     // consecutive appends are `open` requests apart and normally never overlap.
     std::atomic<long> next{0};
     std::atomic<bool> stop{false};
-    RunStats stats = RunThreads(opts, endpoints, opts.connections,
-                                [&](HttpConnection& conn, int, std::vector<Sample>& samples, long& errors) {
-                                    while (!stop.load(std::memory_order_relaxed)) {
-                                        const long k = next.fetch_add(1);
-                                        if (k >= total_appends) break;
-                                        if (Clock::now() > deadline) {
-                                            stop = true;
-                                            break;
-                                        }
-                                        const auto s = static_cast<std::size_t>(k % opts.open_sessions);
-                                        const auto r = static_cast<std::size_t>(k / opts.open_sessions);
-                                        Timed(samples, errors, [&] {
-                                            return conn.Send(http::verb::patch, targets[s], append_bodies[r]);
-                                        });
-                                    }
-                                });
+    RunStats stats = RunThreads(
+        opts, endpoints, opts.connections, [&](HttpConnection& conn, int, std::vector<Sample>& samples, long& errors) {
+            while (!stop.load(std::memory_order_relaxed)) {
+                const long k = next.fetch_add(1);
+                if (k >= total_appends) break;
+                if (Clock::now() > deadline) {
+                    stop = true;
+                    break;
+                }
+                const auto s = static_cast<std::size_t>(k % opts.open_sessions);
+                const auto r = static_cast<std::size_t>(k / opts.open_sessions);
+                Timed(samples, errors, [&] { return conn.Send(http::verb::patch, targets[s], append_bodies[r]); });
+            }
+        });
     stats.stopped_by_limit = stop.load();
 
     const long requests = static_cast<long>(stats.samples.size());

@@ -141,7 +141,8 @@ Result<domain::Principal> ApiKeyService::Authenticate(std::string_view token) {
     std::string prefix(token.substr(kKeyPrefix.size(), kPrefixHexLen));
     const EpochMs now = clock_.NowMs();
     auto found = FindKey(prefix, now);
-    if (!found || !crypto::ConstantTimeEqual(crypto::Sha256Hex(token), found->key.secret_hash)) return Fail(InvalidKey());
+    if (!found || !crypto::ConstantTimeEqual(crypto::Sha256Hex(token), found->key.secret_hash))
+        return Fail(InvalidKey());
     // A member's token takes the member's current role; a removed member's token is dead.
     if (found->key.member_id && !found->member) return Fail(InvalidKey());
     const domain::ApiKey* key = &found->key;

@@ -2,8 +2,8 @@
 
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/session.h"
@@ -29,7 +29,7 @@ inline constexpr int kDefaultKeyLifetimeDays = 365;
 // Tenants, API keys and authentication. Keys look like "evni_<12 hex prefix>_<43 char secret>";
 // only the SHA-256 of the whole key is stored, looked up by the public prefix.
 class ApiKeyService {
-public:
+  public:
     ApiKeyService(storage::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
     // Creates a tenant, its organization profile and its first key (admin, or super_admin for the
@@ -47,7 +47,7 @@ public:
     // Resolves a bearer token to its tenant and role. 401 for unknown, revoked or expired keys.
     Result<domain::Principal> Authenticate(std::string_view token);
 
-private:
+  private:
     // Keys recently read from the store, by prefix. An entry lives kKeyCacheTtlMs; revoking through
     // this process drops it at once, another node's revocation is seen within the TTL.
     struct CachedKey {

@@ -39,7 +39,9 @@ std::optional<std::string> ReadFile(const fs::path& path) {
 }
 
 std::string_view ContentType(std::string_view name) {
-    auto ends = [&](std::string_view ext) { return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext; };
+    auto ends = [&](std::string_view ext) {
+        return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext;
+    };
     if (ends(".js")) return "text/javascript; charset=utf-8";
     if (ends(".css")) return "text/css; charset=utf-8";
     if (ends(".png")) return "image/png";
@@ -223,44 +225,45 @@ void AddDocsRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
     auto document = std::make_shared<std::pair<std::once_flag, std::string>>();
     routes.push_back({"GET", "/openapi.json", std::nullopt, 0, "The OpenAPI 3.1 document of this API",
                       [table, document](Request&) -> Result<Response> {
-        std::call_once(document->first, [&] {
-            document->second = Serialize(openapi::BuildDocument(*table, openapi::DocRegistry::Default()));
-        });
-        Response r;
-        r.body = document->second;
-        return r;
-    }});
+                          std::call_once(document->first, [&] {
+                              document->second =
+                                  Serialize(openapi::BuildDocument(*table, openapi::DocRegistry::Default()));
+                          });
+                          Response r;
+                          r.body = document->second;
+                          return r;
+                      }});
 
     const fs::path dir = ctx.docs_dir.empty() ? ExecutableDir() / "docs" : fs::path(ctx.docs_dir);
     routes.push_back({"GET", "/docs", std::nullopt, 0, "API documentation page", [dir](Request&) -> Result<Response> {
-        std::error_code ec;
-        const bool installed = fs::is_regular_file(dir / "swagger-ui-bundle.js", ec);
-        return Html(std::string(installed ? kViewerPage : kFallbackPage));
-    }});
+                          std::error_code ec;
+                          const bool installed = fs::is_regular_file(dir / "swagger-ui-bundle.js", ec);
+                          return Html(std::string(installed ? kViewerPage : kFallbackPage));
+                      }});
 
     routes.push_back({"GET", "/docs/{file}", std::nullopt, 0, "A file of the documentation viewer",
                       [dir](Request& req) -> Result<Response> {
-        const std::string& name = req.path_params["file"];
-        bool known = false;
-        for (auto f : kViewerFiles) known |= (f == name);
-        if (!known) return Fail(Error::NotFound("Not Found"));
-        auto body = ReadFile(dir / name);
-        if (!body) return Fail(Error::NotFound("The documentation viewer is not installed"));
-        Response r;
-        r.content_type = std::string(ContentType(name));
-        r.body = std::move(*body);
-        r.headers.emplace_back("Cache-Control", "public, max-age=86400");
-        return r;
-    }});
+                          const std::string& name = req.path_params["file"];
+                          bool known = false;
+                          for (auto f : kViewerFiles) known |= (f == name);
+                          if (!known) return Fail(Error::NotFound("Not Found"));
+                          auto body = ReadFile(dir / name);
+                          if (!body) return Fail(Error::NotFound("The documentation viewer is not installed"));
+                          Response r;
+                          r.content_type = std::string(ContentType(name));
+                          r.body = std::move(*body);
+                          r.headers.emplace_back("Cache-Control", "public, max-age=86400");
+                          return r;
+                      }});
 
     auto llms = std::make_shared<const std::string>(LlmsTxt());
     routes.push_back({"GET", "/llms.txt", std::nullopt, 0, "Plain-text guide for language models and humans",
                       [llms](Request&) -> Result<Response> {
-        Response r;
-        r.content_type = "text/plain; charset=utf-8";
-        r.body = *llms;
-        return r;
-    }});
+                          Response r;
+                          r.content_type = "text/plain; charset=utf-8";
+                          r.body = *llms;
+                          return r;
+                      }});
 }
 
 }  // namespace evni::api

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <vector>
-
 #include <boost/json.hpp>
+#include <vector>
 
 #include "api/routes.h"
 

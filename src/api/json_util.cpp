@@ -1,11 +1,11 @@
 #include "api/json_util.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace evni::api {
 namespace json = boost::json;
@@ -19,7 +19,8 @@ std::optional<std::string> FieldErrors::RequiredString(const json::object& o, st
     }
     if (!f.value) {
         // Present but null (an error was not yet recorded when null).
-        if (o.if_contains(key) && o.at(key).is_null()) Add(At(base, std::string(key)), "Input should be a valid string", "string_type");
+        if (o.if_contains(key) && o.at(key).is_null())
+            Add(At(base, std::string(key)), "Input should be a valid string", "string_type");
         return std::nullopt;
     }
     if (f.value->empty()) {
@@ -78,7 +79,8 @@ Field<std::int64_t> FieldErrors::OptionalInt(const json::object& o, std::string_
     if (v->is_null()) return f;
     std::optional<std::int64_t> n;
     if (v->is_int64()) n = v->get_int64();
-    if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) n = static_cast<std::int64_t>(v->get_uint64());
+    if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        n = static_cast<std::int64_t>(v->get_uint64());
     if (v->is_double() && std::floor(v->get_double()) == v->get_double() && std::abs(v->get_double()) < 9e15) {
         n = static_cast<std::int64_t>(v->get_double());
     }
@@ -87,11 +89,13 @@ Field<std::int64_t> FieldErrors::OptionalInt(const json::object& o, std::string_
         return f;
     }
     if (*n < min) {
-        Add(At(base, std::string(key)), fmt::format("Input should be greater than or equal to {}", min), "greater_than_equal");
+        Add(At(base, std::string(key)), fmt::format("Input should be greater than or equal to {}", min),
+            "greater_than_equal");
         return f;
     }
     if (*n > max) {
-        Add(At(base, std::string(key)), fmt::format("Input should be less than or equal to {}", max), "less_than_equal");
+        Add(At(base, std::string(key)), fmt::format("Input should be less than or equal to {}", max),
+            "less_than_equal");
         return f;
     }
     f.value = n;
@@ -143,10 +147,18 @@ namespace {
 // "0.95"), which std::to_chars gives while still round-tripping exactly.
 void Write(const json::value& v, std::string& out) {
     switch (v.kind()) {
-        case json::kind::null: out += "null"; break;
-        case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-        case json::kind::int64: out += std::to_string(v.get_int64()); break;
-        case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
+        case json::kind::null:
+            out += "null";
+            break;
+        case json::kind::bool_:
+            out += v.get_bool() ? "true" : "false";
+            break;
+        case json::kind::int64:
+            out += std::to_string(v.get_int64());
+            break;
+        case json::kind::uint64:
+            out += std::to_string(v.get_uint64());
+            break;
         case json::kind::double_: {
             double d = v.get_double();
             if (!std::isfinite(d)) {
@@ -159,7 +171,9 @@ void Write(const json::value& v, std::string& out) {
             out.append(buf, ptr);
             break;
         }
-        case json::kind::string: out += json::serialize(v.get_string()); break;
+        case json::kind::string:
+            out += json::serialize(v.get_string());
+            break;
         case json::kind::array: {
             out += '[';
             bool first = true;
@@ -196,7 +210,8 @@ bool ContainsNul(const json::value& v) {
             return std::find(s.begin(), s.end(), '\0') != s.end();
         }
         case json::kind::array:
-            return std::any_of(v.get_array().begin(), v.get_array().end(), [](const json::value& e) { return ContainsNul(e); });
+            return std::any_of(v.get_array().begin(), v.get_array().end(),
+                               [](const json::value& e) { return ContainsNul(e); });
         case json::kind::object:
             for (const auto& kv : v.get_object()) {
                 if (kv.key().find('\0') != std::string_view::npos || ContainsNul(kv.value())) return true;

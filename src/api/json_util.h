@@ -1,12 +1,11 @@
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "util/error.h"
 
@@ -29,8 +28,10 @@ struct Field {
 // Collects validation errors while a decoder walks a JSON document, so that one response names
 // every bad field at once.
 class FieldErrors {
-public:
-    void Add(Loc loc, std::string msg, std::string type) { errors_.push_back({std::move(loc), std::move(msg), std::move(type)}); }
+  public:
+    void Add(Loc loc, std::string msg, std::string type) {
+        errors_.push_back({std::move(loc), std::move(msg), std::move(type)});
+    }
     bool Empty() const { return errors_.empty(); }
     Error ToError() { return Error::Validation(std::move(errors_)); }
 
@@ -43,7 +44,7 @@ public:
     Field<std::int64_t> OptionalInt(const boost::json::object& o, std::string_view key, const Loc& base,
                                     std::int64_t min, std::int64_t max);
 
-private:
+  private:
     std::vector<FieldError> errors_;
 };
 

@@ -275,7 +275,8 @@ std::vector<std::string> CheckDocumented(const std::vector<Route>& routes, const
             continue;
         }
         if (d->operation_id.empty()) problems.push_back(key + ": operation_id is empty");
-        if (!ids.insert(d->operation_id).second) problems.push_back(key + ": operation_id " + d->operation_id + " used twice");
+        if (!ids.insert(d->operation_id).second)
+            problems.push_back(key + ": operation_id " + d->operation_id + " used twice");
         if (d->tag.empty()) problems.push_back(key + ": tag is empty");
         if (d->description.empty()) problems.push_back(key + ": description is empty");
         if (d->replies.empty() || d->replies.front().status / 100 != 2) {
@@ -320,16 +321,26 @@ namespace {
 
 std::string StatusDescription(int status) {
     switch (status) {
-        case 400: return "Malformed request";
-        case 401: return "Missing, malformed, unknown, revoked or expired API key";
-        case 403: return "The API key's role is below the one this operation requires";
-        case 404: return "Not found (another tenant's objects are always a 404)";
-        case 409: return "Conflict";
-        case 413: return "Request body over this operation's limit (the connection is closed)";
-        case 422: return "Validation error: every bad field is listed in `detail`";
-        case 429: return "Too many requests";
-        case 503: return "Service unavailable";
-        default: return "Error";
+        case 400:
+            return "Malformed request";
+        case 401:
+            return "Missing, malformed, unknown, revoked or expired API key";
+        case 403:
+            return "The API key's role is below the one this operation requires";
+        case 404:
+            return "Not found (another tenant's objects are always a 404)";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Request body over this operation's limit (the connection is closed)";
+        case 422:
+            return "Validation error: every bad field is listed in `detail`";
+        case 429:
+            return "Too many requests";
+        case 503:
+            return "Service unavailable";
+        default:
+            return "Error";
     }
 }
 
@@ -337,18 +348,18 @@ json::object ErrorReply(int status, std::string_view description) {
     const char* schema = status == 422 ? "ValidationError" : "Error";
     json::object content{{"schema", Schema::Ref(schema).Json()}};
     if (status == 422) {
-        content["example"] = json::object{
-            {"detail", json::array{json::object{{"loc", json::array{"body", "meterValues", 3, "value"}},
-                                                {"msg", "Input should be greater than or equal to 0"},
-                                                {"type", "greater_than_equal"}}}},
-            {"code", "validation_error"},
-            {"requestId", "5f0c6a1e9b2d4c7e"}};
+        content["example"] =
+            json::object{{"detail", json::array{json::object{{"loc", json::array{"body", "meterValues", 3, "value"}},
+                                                             {"msg", "Input should be greater than or equal to 0"},
+                                                             {"type", "greater_than_equal"}}}},
+                         {"code", "validation_error"},
+                         {"requestId", "5f0c6a1e9b2d4c7e"}};
     }
     json::object reply{{"description", description.empty() ? StatusDescription(status) : std::string(description)},
                        {"content", json::object{{"application/json", std::move(content)}}}};
     if (status == 401) {
-        reply["headers"] = json::object{
-            {"WWW-Authenticate", json::object{{"description", "Always `Bearer`"}, {"schema", Schema::String().Json()}}}};
+        reply["headers"] = json::object{{"WWW-Authenticate", json::object{{"description", "Always `Bearer`"},
+                                                                          {"schema", Schema::String().Json()}}}};
     }
     return reply;
 }
@@ -371,8 +382,8 @@ json::object Operation(const Route& route, const RouteDoc* doc) {
     op["summary"] = doc->summary.empty() ? route.summary : doc->summary;
     std::string description = doc->description;
     if (route.min_role) {
-        description += "\n\nRequires an API key with role `" + std::string(domain::RoleName(*route.min_role)) +
-                       "` or higher.";
+        description +=
+            "\n\nRequires an API key with role `" + std::string(domain::RoleName(*route.min_role)) + "` or higher.";
     }
     if (has_body) description += " Request body limit: " + HumanSize(route.body_limit) + ".";
     op["description"] = description;
@@ -487,15 +498,15 @@ json::object BuildDocument(const std::vector<Route>& routes, const DocRegistry& 
         {"tags", std::move(tags)},
         {"paths", std::move(paths)},
         {"components",
-         json::object{{"schemas", registry.Schemas()},
-                      {"securitySchemes",
-                       json::object{{"bearerAuth",
-                                     json::object{{"type", "http"},
-                                                  {"scheme", "bearer"},
-                                                  {"description",
-                                                   "An evni API key (`evni_<12 hex>_<43 chars>`), created by "
-                                                   "`evni tenant create` or `POST /v1/api-keys`; it carries the "
-                                                   "tenant and the role."}}}}}}},
+         json::object{
+             {"schemas", registry.Schemas()},
+             {"securitySchemes",
+              json::object{{"bearerAuth", json::object{{"type", "http"},
+                                                       {"scheme", "bearer"},
+                                                       {"description",
+                                                        "An evni API key (`evni_<12 hex>_<43 chars>`), created by "
+                                                        "`evni tenant create` or `POST /v1/api-keys`; it carries the "
+                                                        "tenant and the role."}}}}}}},
     };
 }
 

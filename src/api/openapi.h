@@ -9,13 +9,12 @@
 // (openapi_<resource>.cpp; a new resource gets a new file and one line in DocRegistry::Default()).
 // Shared schemas (components) live in openapi_schemas.cpp.
 
+#include <boost/json.hpp>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "api/routes.h"
 
@@ -24,7 +23,7 @@ namespace evni::api::openapi {
 // A JSON Schema (2020-12, as OpenAPI 3.1 uses it) built with chained calls:
 //   Schema::Object("A session").Required("sessionId", Schema::String("Session identifier")).Closed()
 class Schema {
-public:
+  public:
     static Schema String(std::string_view description = {});
     static Schema Integer(std::string_view description = {});
     static Schema Number(std::string_view description = {});
@@ -64,7 +63,7 @@ public:
 
     const boost::json::object& Json() const { return json_; }
 
-private:
+  private:
     boost::json::object json_;
 };
 
@@ -113,7 +112,7 @@ struct RouteDoc {
 
 // All RouteDocs plus the shared component schemas.
 class DocRegistry {
-public:
+  public:
     // The registry of every route evni serves (DocumentHealthRoutes, DocumentSessionRoutes, ...).
     static const DocRegistry& Default();
 
@@ -123,7 +122,7 @@ public:
     const std::vector<RouteDoc>& Docs() const { return docs_; }
     const boost::json::object& Schemas() const { return schemas_; }
 
-private:
+  private:
     std::vector<RouteDoc> docs_;
     boost::json::object schemas_;
 };

@@ -12,8 +12,7 @@ void DocumentHealthRoutes(DocRegistry& r) {
         .tag = "Operations",
         .summary = "Liveness",
         .description = "Liveness: the process answers. Does not touch the database.",
-        .replies = {{200, "Alive",
-                     Schema::Object().Required("status", Schema::Enum({"ok"})).Closed(),
+        .replies = {{200, "Alive", Schema::Object().Required("status", Schema::Enum({"ok"})).Closed(),
                      json::object{{"status", "ok"}}}},
     });
     r.Add({
@@ -23,8 +22,7 @@ void DocumentHealthRoutes(DocRegistry& r) {
         .tag = "Operations",
         .summary = "Readiness",
         .description = "Readiness: the database is reachable and every migration is applied.",
-        .replies = {{200, "Ready to serve",
-                     Schema::Object().Required("status", Schema::Enum({"ready"})).Closed(),
+        .replies = {{200, "Ready to serve", Schema::Object().Required("status", Schema::Enum({"ready"})).Closed(),
                      json::object{{"status", "ready"}}}},
         .errors = {{503, "Database not reachable or migrations pending"}},
     });

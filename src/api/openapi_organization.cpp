@@ -37,99 +37,92 @@ json::object MemberExample() {
 }
 
 void AddOrganizationSchemas(DocRegistry& r) {
-    r.AddSchema(
-        "Organization",
-        Schema::Object("The tenant's organization profile and settings")
-            .Required("id", Schema::String("Organization id"))
-            .Required("tenantId", Schema::String("Tenant id"))
-            .Required("name", Schema::String("Name"))
-            .Required("phone", NullableString("Phone"))
-            .Required("address", NullableString("Address"))
-            .Required("taxIdType", NullableString("Tax id type, e.g. `eu_vat`"))
-            .Required("taxIdValue", NullableString("Tax id value"))
-            .Required("tariffPerKwh", Schema::Number("Default tariff per kWh, used for the billing impact of "
-                                                     "anomalies")
-                                          .Min(0)
-                                          .Max(100)
-                                          .Nullable())
-            .Required("currency", NullableString("ISO 4217 currency of the tariff"))
-            .Required("timeZone", Schema::String("IANA time zone of the daily station model"))
-            .Required("createdAt", Schema::DateTime("Creation time"))
-            .Required("updatedAt", Schema::DateTime("Last update").Nullable())
-            .Closed());
-    r.AddSchema(
-        "OrganizationUpdate",
-        Schema::Object("Organization fields; absent fields keep their value, null clears an optional one")
-            .Required("name", Schema::String("Name").MinLength(1).MaxLength(200))
-            .Optional("phone", NullableString("Digits, spaces and + ( ) - . /").MaxLength(50))
-            .Optional("address", NullableString("Address").MaxLength(500))
-            .Optional("taxIdType", NullableString("Lowercase letters and _, e.g. `eu_vat`").MaxLength(32))
-            .Optional("taxIdValue", NullableString("Tax id value").MaxLength(64))
-            .Optional("tariffPerKwh", Schema::Number("Default tariff per kWh").Min(0).Max(100).Nullable())
-            .Optional("currency", NullableString("ISO 4217 code, e.g. `EUR`").Pattern("^[A-Z]{3}$"))
-            .Optional("timeZone", Schema::String("IANA time zone, e.g. `Europe/Amsterdam`").MaxLength(64)));
-    r.AddSchema(
-        "Member",
-        Schema::Object("A member, or (status pending/expired) an invitation not yet accepted")
-            .Required("userId", Schema::String("User id (the invitation id for a pending invitation)"))
-            .Required("email", Schema::String("Email"))
-            .Required("role", Schema::Ref("Role"))
-            .Required("status", Schema::Enum({"active", "pending", "expired"}, "Member status"))
-            .Required("joinedAt", Schema::DateTime("When the member joined").Nullable())
-            .Required("invitedAt", Schema::DateTime("When the invitation was sent").Nullable())
-            .Required("expiresAt", Schema::DateTime("When the invitation expires").Nullable())
-            .Required("invitedBy", NullableString("Who invited"))
-            .Required("invitationId", NullableString("Invitation id"))
-            .Closed());
+    r.AddSchema("Organization",
+                Schema::Object("The tenant's organization profile and settings")
+                    .Required("id", Schema::String("Organization id"))
+                    .Required("tenantId", Schema::String("Tenant id"))
+                    .Required("name", Schema::String("Name"))
+                    .Required("phone", NullableString("Phone"))
+                    .Required("address", NullableString("Address"))
+                    .Required("taxIdType", NullableString("Tax id type, e.g. `eu_vat`"))
+                    .Required("taxIdValue", NullableString("Tax id value"))
+                    .Required("tariffPerKwh", Schema::Number("Default tariff per kWh, used for the billing impact of "
+                                                             "anomalies")
+                                                  .Min(0)
+                                                  .Max(100)
+                                                  .Nullable())
+                    .Required("currency", NullableString("ISO 4217 currency of the tariff"))
+                    .Required("timeZone", Schema::String("IANA time zone of the daily station model"))
+                    .Required("createdAt", Schema::DateTime("Creation time"))
+                    .Required("updatedAt", Schema::DateTime("Last update").Nullable())
+                    .Closed());
+    r.AddSchema("OrganizationUpdate",
+                Schema::Object("Organization fields; absent fields keep their value, null clears an optional one")
+                    .Required("name", Schema::String("Name").MinLength(1).MaxLength(200))
+                    .Optional("phone", NullableString("Digits, spaces and + ( ) - . /").MaxLength(50))
+                    .Optional("address", NullableString("Address").MaxLength(500))
+                    .Optional("taxIdType", NullableString("Lowercase letters and _, e.g. `eu_vat`").MaxLength(32))
+                    .Optional("taxIdValue", NullableString("Tax id value").MaxLength(64))
+                    .Optional("tariffPerKwh", Schema::Number("Default tariff per kWh").Min(0).Max(100).Nullable())
+                    .Optional("currency", NullableString("ISO 4217 code, e.g. `EUR`").Pattern("^[A-Z]{3}$"))
+                    .Optional("timeZone", Schema::String("IANA time zone, e.g. `Europe/Amsterdam`").MaxLength(64)));
+    r.AddSchema("Member",
+                Schema::Object("A member, or (status pending/expired) an invitation not yet accepted")
+                    .Required("userId", Schema::String("User id (the invitation id for a pending invitation)"))
+                    .Required("email", Schema::String("Email"))
+                    .Required("role", Schema::Ref("Role"))
+                    .Required("status", Schema::Enum({"active", "pending", "expired"}, "Member status"))
+                    .Required("joinedAt", Schema::DateTime("When the member joined").Nullable())
+                    .Required("invitedAt", Schema::DateTime("When the invitation was sent").Nullable())
+                    .Required("expiresAt", Schema::DateTime("When the invitation expires").Nullable())
+                    .Required("invitedBy", NullableString("Who invited"))
+                    .Required("invitationId", NullableString("Invitation id"))
+                    .Closed());
     r.AddSchema("MemberList", Schema::Object("Members and, for admins, pending invitations")
                                   .Required("members", Schema::Array(Schema::Ref("Member"), "Members"))
                                   .Closed());
-    r.AddSchema("RoleChange",
-                Schema::Object("A new role").Required("role", Schema::Ref("Role")));
+    r.AddSchema("RoleChange", Schema::Object("A new role").Required("role", Schema::Ref("Role")));
     r.AddSchema("InvitationCreate",
                 Schema::Object("Whom to invite, with which role (not above the inviter's)")
                     .Required("email", Schema::String("Email address").Format("email").MaxLength(254))
                     .Required("role", Schema::Ref("Role")));
-    r.AddSchema(
-        "Invitation",
-        Schema::Object("An invitation; its one-time token is shown only here")
-            .Required("invitationId", Schema::String("Invitation id"))
-            .Required("email", Schema::String("Invited email (lowercase)"))
-            .Required("role", Schema::Ref("Role"))
-            .Required("token", Schema::String("One-time token, valid 7 days"))
-            .Required("acceptUrl", Schema::String("Path to POST to accept the invitation"))
-            .Required("invitedBy", Schema::String("Who invited"))
-            .Required("invitedAt", Schema::DateTime("When"))
-            .Required("expiresAt", Schema::DateTime("Expiry"))
-            .Closed());
-    r.AddSchema(
-        "AcceptedInvitation",
-        Schema::Object("The new member and its personal access token (shown once)")
-            .Required("userId", Schema::String("User id"))
-            .Required("email", Schema::String("Email"))
-            .Required("role", Schema::Ref("Role"))
-            .Required("tenantId", Schema::String("Tenant id"))
-            .Required("tokenId", Schema::String("Id of the personal access token (an API key)"))
-            .Required("token", Schema::String("Personal access token: send as Authorization: Bearer"))
-            .Required("expiresAt", Schema::DateTime("Token expiry"))
-            .Closed());
-    r.AddSchema(
-        "AuditEntry",
-        Schema::Object("One security-relevant change")
-            .Required("id", Schema::Integer("Entry id"))
-            .Required("at", Schema::DateTime("When"))
-            .Required("actor", Schema::String("Who: a member's email, `api-key:<name>` or `cli`"))
-            .Required("action", Schema::String("What, e.g. `api_key.created`, `member.role_changed`"))
-            .Required("targetType", Schema::String("Kind of object changed"))
-            .Required("targetId", Schema::String("Id of the object changed"))
-            .Required("details", Schema::Object("Action-specific details").FreeForm().Nullable())
-            .Closed());
+    r.AddSchema("Invitation", Schema::Object("An invitation; its one-time token is shown only here")
+                                  .Required("invitationId", Schema::String("Invitation id"))
+                                  .Required("email", Schema::String("Invited email (lowercase)"))
+                                  .Required("role", Schema::Ref("Role"))
+                                  .Required("token", Schema::String("One-time token, valid 7 days"))
+                                  .Required("acceptUrl", Schema::String("Path to POST to accept the invitation"))
+                                  .Required("invitedBy", Schema::String("Who invited"))
+                                  .Required("invitedAt", Schema::DateTime("When"))
+                                  .Required("expiresAt", Schema::DateTime("Expiry"))
+                                  .Closed());
+    r.AddSchema("AcceptedInvitation",
+                Schema::Object("The new member and its personal access token (shown once)")
+                    .Required("userId", Schema::String("User id"))
+                    .Required("email", Schema::String("Email"))
+                    .Required("role", Schema::Ref("Role"))
+                    .Required("tenantId", Schema::String("Tenant id"))
+                    .Required("tokenId", Schema::String("Id of the personal access token (an API key)"))
+                    .Required("token", Schema::String("Personal access token: send as Authorization: Bearer"))
+                    .Required("expiresAt", Schema::DateTime("Token expiry"))
+                    .Closed());
+    r.AddSchema("AuditEntry",
+                Schema::Object("One security-relevant change")
+                    .Required("id", Schema::Integer("Entry id"))
+                    .Required("at", Schema::DateTime("When"))
+                    .Required("actor", Schema::String("Who: a member's email, `api-key:<name>` or `cli`"))
+                    .Required("action", Schema::String("What, e.g. `api_key.created`, `member.role_changed`"))
+                    .Required("targetType", Schema::String("Kind of object changed"))
+                    .Required("targetId", Schema::String("Id of the object changed"))
+                    .Required("details", Schema::Object("Action-specific details").FreeForm().Nullable())
+                    .Closed());
     r.AddSchema("AuditLog", Schema::Object("A page of the audit log, newest first")
                                 .Required("items", Schema::Array(Schema::Ref("AuditEntry"), "Entries"))
                                 .Required("pagination", Schema::Ref("Pagination"))
                                 .Closed());
-    r.AddSchema("TenantCreate",
-                Schema::Object("A new tenant").Required("name", Schema::String("Tenant name").MinLength(1).MaxLength(200)));
+    r.AddSchema(
+        "TenantCreate",
+        Schema::Object("A new tenant").Required("name", Schema::String("Tenant name").MinLength(1).MaxLength(200)));
     r.AddSchema("TenantCreated", Schema::Object("The new tenant and its first admin key (shown once)")
                                      .Required("tenantId", Schema::String("Tenant id"))
                                      .Required("name", Schema::String("Tenant name"))
@@ -160,11 +153,10 @@ void DocumentOrganizationRoutes(DocRegistry& r) {
         .summary = "Update Organization",
         .description = "Create or update organization details. Admin only. Absent fields keep their value; null "
                        "clears an optional one. Recorded in the audit log.",
-        .request = RequestBody{Schema::Ref("OrganizationUpdate"),
-                               json::object{{"name", "Amsterdam Charging BV"},
-                                            {"tariffPerKwh", 0.39},
-                                            {"currency", "EUR"},
-                                            {"timeZone", "Europe/Amsterdam"}}},
+        .request = RequestBody{Schema::Ref("OrganizationUpdate"), json::object{{"name", "Amsterdam Charging BV"},
+                                                                               {"tariffPerKwh", 0.39},
+                                                                               {"currency", "EUR"},
+                                                                               {"timeZone", "Europe/Amsterdam"}}},
         .replies = {{200, "The updated organization", Schema::Ref("Organization"), OrganizationExample()}},
     });
     r.Add({
@@ -175,7 +167,8 @@ void DocumentOrganizationRoutes(DocRegistry& r) {
         .summary = "List Members",
         .description = "List all members and pending invitations for the current tenant. Pending invitations are "
                        "only visible to admin and super_admin callers.",
-        .replies = {{200, "Members", Schema::Ref("MemberList"), json::object{{"members", json::array{MemberExample()}}}}},
+        .replies = {{200, "Members", Schema::Ref("MemberList"),
+                     json::object{{"members", json::array{MemberExample()}}}}},
     });
     r.Add({
         .method = "POST",
@@ -188,14 +181,15 @@ void DocumentOrganizationRoutes(DocRegistry& r) {
         .request = RequestBody{Schema::Ref("InvitationCreate"),
                                json::object{{"email", "ops@example.com"}, {"role", "member"}}},
         .replies = {{200, "The invitation with its token", Schema::Ref("Invitation"),
-                     json::object{{"invitationId", "7e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"},
-                                  {"email", "ops@example.com"},
-                                  {"role", "member"},
-                                  {"token", "evni_inv_Zx8v1oZ3mT5bN0cR7yW2eK9uJ4hL6gF1dS8aP3iO5tY"},
-                                  {"acceptUrl", "/v1/invitations/evni_inv_Zx8v1oZ3mT5bN0cR7yW2eK9uJ4hL6gF1dS8aP3iO5tY/accept"},
-                                  {"invitedBy", "admin@example.com"},
-                                  {"invitedAt", "2026-02-27T10:00:00Z"},
-                                  {"expiresAt", "2026-03-06T10:00:00Z"}}}},
+                     json::object{
+                         {"invitationId", "7e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"},
+                         {"email", "ops@example.com"},
+                         {"role", "member"},
+                         {"token", "evni_inv_Zx8v1oZ3mT5bN0cR7yW2eK9uJ4hL6gF1dS8aP3iO5tY"},
+                         {"acceptUrl", "/v1/invitations/evni_inv_Zx8v1oZ3mT5bN0cR7yW2eK9uJ4hL6gF1dS8aP3iO5tY/accept"},
+                         {"invitedBy", "admin@example.com"},
+                         {"invitedAt", "2026-02-27T10:00:00Z"},
+                         {"expiresAt", "2026-03-06T10:00:00Z"}}}},
         .errors = {{409, "A member with this email already exists"}},
     });
     r.Add({
@@ -255,14 +249,14 @@ void DocumentOrganizationRoutes(DocRegistry& r) {
         .params = {Param::Query("page", Schema::Integer().Min(1).Max(1'000'000).Default(1), "Page number (1-based)"),
                    Param::Query("pageSize", Schema::Integer().Min(1).Max(1000).Default(50), "Items per page")},
         .replies = {{200, "A page of entries", Schema::Ref("AuditLog"),
-                     json::object{{"items", json::array{json::object{{"id", 12},
-                                                                     {"at", "2026-02-27T10:00:00Z"},
-                                                                     {"actor", "admin@example.com"},
-                                                                     {"action", "member.role_changed"},
-                                                                     {"targetType", "member"},
-                                                                     {"targetId", "0c7d2e91-3a4b-4c5d-9e8f-7a6b5c4d3e2f"},
-                                                                     {"details", json::object{{"from", "viewer"},
-                                                                                              {"to", "member"}}}}}},
+                     json::object{{"items", json::array{json::object{
+                                                {"id", 12},
+                                                {"at", "2026-02-27T10:00:00Z"},
+                                                {"actor", "admin@example.com"},
+                                                {"action", "member.role_changed"},
+                                                {"targetType", "member"},
+                                                {"targetId", "0c7d2e91-3a4b-4c5d-9e8f-7a6b5c4d3e2f"},
+                                                {"details", json::object{{"from", "viewer"}, {"to", "member"}}}}}},
                                   {"pagination", json::object{{"totalCount", 1}, {"page", 1}, {"size", 50}}}}}},
     });
     r.Add({

@@ -21,9 +21,12 @@ Schema SessionFields(std::string_view description) {
         .Required("evseId", NullableString("EVSE identifier (EU standard)"))
         .Required("status", Schema::Ref("SessionStatus"))
         .Required("isAnomaly", Schema::Boolean("Whether any anomaly was detected (null if pending)").Nullable())
-        .Required("anomalyScore",
-                  Schema::Number("Overall anomaly score (null if pending): the highest category score").Min(0).Max(1).Nullable())
-        .Required("anomalyConfidence", Schema::Number("Overall model confidence (null if pending)").Min(0).Max(1).Nullable())
+        .Required("anomalyScore", Schema::Number("Overall anomaly score (null if pending): the highest category score")
+                                      .Min(0)
+                                      .Max(1)
+                                      .Nullable())
+        .Required("anomalyConfidence",
+                  Schema::Number("Overall model confidence (null if pending)").Min(0).Max(1).Nullable())
         .Required("isIncident",
                   Schema::Boolean("Confirmed incident (null if pending): score >= 0.8 with confidence >= 0.8, or "
                                   "recurring with score >= 0.6")
@@ -63,11 +66,12 @@ Schema MeterValueInput() {
 }
 
 Schema SessionChangeFields(Schema s, std::initializer_list<std::string_view> statuses, std::string_view status_text) {
-    return s.Optional("metadata", Schema::Object("Optional client metadata to set (replaces the stored one, at most "
-                                                 "64 KiB). Connector facts for the detectors: `maxPowerKw`, "
-                                                 "`currentType` (`AC`/`DC`), `phases`")
-                                      .FreeForm()
-                                      .Nullable())
+    return s
+        .Optional("metadata", Schema::Object("Optional client metadata to set (replaces the stored one, at most "
+                                             "64 KiB). Connector facts for the detectors: `maxPowerKw`, "
+                                             "`currentType` (`AC`/`DC`), `phases`")
+                                  .FreeForm()
+                                  .Nullable())
         .Optional("status", Schema::Enum(statuses, status_text).Nullable())
         .Optional("stopReason", NullableString("OCPP stop reason (e.g. Local, Remote, EVDisconnected)").MaxLength(64));
 }
@@ -101,40 +105,45 @@ void AddComponentSchemas(DocRegistry& r) {
     r.AddSchema("AnomalyCategory", Schema::Enum(ids, meanings));
 
     // Sessions.
-    r.AddSchema("BucketRange",
-                Schema::Object("Affected meter value range (bucket indexes)")
-                    .Required("startUnit",
-                              Schema::Integer("Start bucket index (0-based, 15-second slot offset from session start)").Min(0))
-                    .Required("endUnit",
-                              Schema::Integer("End bucket index (inclusive, 15-second slot offset from session start)").Min(0))
+    r.AddSchema(
+        "BucketRange",
+        Schema::Object("Affected meter value range (bucket indexes)")
+            .Required("startUnit",
+                      Schema::Integer("Start bucket index (0-based, 15-second slot offset from session start)").Min(0))
+            .Required("endUnit",
+                      Schema::Integer("End bucket index (inclusive, 15-second slot offset from session start)").Min(0))
+            .Closed());
+    r.AddSchema("TimeRange",
+                Schema::Object("Affected time range")
+                    .Required("startTimestamp", Schema::DateTime("Start of the anomaly time range").Nullable())
+                    .Required("endTimestamp", Schema::DateTime("End of the anomaly time range").Nullable())
                     .Closed());
-    r.AddSchema("TimeRange", Schema::Object("Affected time range")
-                                 .Required("startTimestamp", Schema::DateTime("Start of the anomaly time range").Nullable())
-                                 .Required("endTimestamp", Schema::DateTime("End of the anomaly time range").Nullable())
-                                 .Closed());
-    r.AddSchema("Anomaly",
-                Schema::Object("One detected anomaly")
-                    .Required("category", Schema::Ref("AnomalyCategory"))
-                    .Required("score", Schema::Number("Anomaly severity score (0.0 = normal, 1.0 = extreme)").Min(0).Max(1))
-                    .Required("confidence", Schema::Number("Model confidence in this detection (0.0-1.0)").Min(0).Max(1))
-                    .Required("bucketRange", Schema::Ref("BucketRange", "Affected meter value range (bucket indexes, "
-                                                                        "null when not available)")
-                                                 .Nullable())
-                    .Required("timeRange",
-                              Schema::Ref("TimeRange", "Affected time range (start/end timestamps, null if not available)")
-                                  .Nullable())
-                    .Closed());
+    r.AddSchema(
+        "Anomaly",
+        Schema::Object("One detected anomaly")
+            .Required("category", Schema::Ref("AnomalyCategory"))
+            .Required("score", Schema::Number("Anomaly severity score (0.0 = normal, 1.0 = extreme)").Min(0).Max(1))
+            .Required("confidence", Schema::Number("Model confidence in this detection (0.0-1.0)").Min(0).Max(1))
+            .Required("bucketRange", Schema::Ref("BucketRange",
+                                                 "Affected meter value range (bucket indexes, "
+                                                 "null when not available)")
+                                         .Nullable())
+            .Required("timeRange",
+                      Schema::Ref("TimeRange", "Affected time range (start/end timestamps, null if not available)")
+                          .Nullable())
+            .Closed());
     r.AddSchema("MeterValueInput", MeterValueInput());
-    r.AddSchema("MeterValue",
-                Schema::Object("A stored meter reading, as received (strings kept as sent)")
-                    .Required("timestamp", Schema::DateTime("UTC timestamp of the meter reading"))
-                    .Required("value", Schema::Number("Measured value in the specified unit").Min(0).Max(10'000'000'000.0))
-                    .Required("measurand", NullableString("OCPP measurand type"))
-                    .Required("unit", NullableString("OCPP unit of measure"))
-                    .Required("phase", NullableString("OCPP phase"))
-                    .Required("location", NullableString("OCPP meter value location"))
-                    .Required("reconstructed", Schema::Boolean("True if value was reconstructed by SORC model"))
-                    .Closed());
+    r.AddSchema(
+        "MeterValue",
+        Schema::Object("A stored meter reading, as received (strings kept as sent)")
+            .Required("timestamp", Schema::DateTime("UTC timestamp of the meter reading"))
+            .Required("value", Schema::Number("Measured value in the specified unit").Min(0).Max(10'000'000'000.0))
+            .Required("measurand", NullableString("OCPP measurand type"))
+            .Required("unit", NullableString("OCPP unit of measure"))
+            .Required("phase", NullableString("OCPP phase"))
+            .Required("location", NullableString("OCPP meter value location"))
+            .Required("reconstructed", Schema::Boolean("True if value was reconstructed by SORC model"))
+            .Closed());
     r.AddSchema("ReconstructedSocPoint",
                 Schema::Object("A SoC point predicted by the SORC model")
                     .Required("timestamp", Schema::DateTime("UTC timestamp matching the OCPP bucket"))
@@ -161,22 +170,26 @@ void AddComponentSchemas(DocRegistry& r) {
             .Required("chargingStationId", Schema::String("Charging station identifier"))
             .Required("connectorId", NullableString("Connector identifier within the charging station"))
             .Required("evseId", NullableString("EVSE identifier (EU standard)"))
-            .Required("isAnomaly", Schema::Boolean("Anomaly flag from latest inference (null if not yet analyzed)").Nullable())
-            .Required("anomalyScore", Schema::Number("Latest anomaly score (null if not yet analyzed)").Min(0).Max(1).Nullable())
+            .Required("isAnomaly",
+                      Schema::Boolean("Anomaly flag from latest inference (null if not yet analyzed)").Nullable())
+            .Required("anomalyScore",
+                      Schema::Number("Latest anomaly score (null if not yet analyzed)").Min(0).Max(1).Nullable())
             .Required("anomalyConfidence",
                       Schema::Number("Latest overall confidence (null if not yet analyzed)").Min(0).Max(1).Nullable())
-            .Required("anomalyCount", Schema::Integer("Number of anomaly categories detected in latest inference").Min(0))
+            .Required("anomalyCount",
+                      Schema::Integer("Number of anomaly categories detected in latest inference").Min(0))
             .Required("status", Schema::Ref("SessionStatus"))
             .Required("createdAt", Schema::DateTime("Session creation timestamp (UTC)"))
             .Required("lastAnalyzedAt", Schema::DateTime("Last successful analysis timestamp (UTC)").Nullable())
             .Required("startedAt",
                       Schema::DateTime("Session start: its earliest meter value (null when it has none)").Nullable())
             .Closed());
-    r.AddSchema("Pagination", Schema::Object("Pagination metadata")
-                                  .Required("totalCount", Schema::Integer("Total number of items matching the query").Min(0))
-                                  .Required("page", Schema::Integer("Current page number (1-based)").Min(1))
-                                  .Required("size", Schema::Integer("Number of items per page").Min(1))
-                                  .Closed());
+    r.AddSchema("Pagination",
+                Schema::Object("Pagination metadata")
+                    .Required("totalCount", Schema::Integer("Total number of items matching the query").Min(0))
+                    .Required("page", Schema::Integer("Current page number (1-based)").Min(1))
+                    .Required("size", Schema::Integer("Number of items per page").Min(1))
+                    .Closed());
     r.AddSchema("SessionList",
                 Schema::Object("A page of sessions")
                     .Required("content", Schema::Array(Schema::Ref("SessionListItem"), "Sessions on the current page"))
@@ -192,7 +205,8 @@ void AddComponentSchemas(DocRegistry& r) {
                               .MaxLength(255))
                 .Required("chargingStationId",
                           Schema::String("Charging station identifier (EVSE location)").MinLength(1).MaxLength(255))
-                .Optional("connectorId", NullableString("Connector identifier within the charging station").MaxLength(255))
+                .Optional("connectorId",
+                          NullableString("Connector identifier within the charging station").MaxLength(255))
                 .Optional("evseId", NullableString("EVSE identifier (EU standard)").MaxLength(255))
                 .Optional("meterValues",
                           Schema::Array(Schema::Ref("MeterValueInput"),
@@ -205,22 +219,22 @@ void AddComponentSchemas(DocRegistry& r) {
             "Optional initial session status (active, pending, completed, or invalid); only completed and invalid "
             "have an effect"));
     r.AddSchema("SessionReplace",
-                SessionChangeFields(Schema::Object("The complete set of meter values of a session")
-                                        .Required("meterValues",
-                                                  Schema::Array(Schema::Ref("MeterValueInput"),
-                                                                "Complete set of meter readings (replaces all previous)")
-                                                      .MinItems(1)
-                                                      .MaxItems(200'000)),
-                                    {"completed", "invalid"}, "Optional session status update (completed or invalid)"));
+                SessionChangeFields(
+                    Schema::Object("The complete set of meter values of a session")
+                        .Required("meterValues", Schema::Array(Schema::Ref("MeterValueInput"),
+                                                               "Complete set of meter readings (replaces all previous)")
+                                                     .MinItems(1)
+                                                     .MaxItems(200'000)),
+                    {"completed", "invalid"}, "Optional session status update (completed or invalid)"));
     r.AddSchema("SessionUpdate",
-                SessionChangeFields(Schema::Object("Meter values to append to a session")
-                                        .Optional("meterValues",
-                                                  Schema::Array(Schema::Ref("MeterValueInput"),
-                                                                "Meter readings to append to the session (empty or "
-                                                                "absent: no change)")
-                                                      .MaxItems(200'000)
-                                                      .Nullable()),
-                                    {"completed", "invalid"}, "Optional session status update (completed or invalid)"));
+                SessionChangeFields(
+                    Schema::Object("Meter values to append to a session")
+                        .Optional("meterValues", Schema::Array(Schema::Ref("MeterValueInput"),
+                                                               "Meter readings to append to the session (empty or "
+                                                               "absent: no change)")
+                                                     .MaxItems(200'000)
+                                                     .Nullable()),
+                    {"completed", "invalid"}, "Optional session status update (completed or invalid)"));
 
     // API keys.
     r.AddSchema("ApiKey", Schema::Object("An API key (never the secret)")
@@ -238,14 +252,16 @@ void AddComponentSchemas(DocRegistry& r) {
     r.AddSchema("ApiKeyList", Schema::Object("The tenant's API keys")
                                   .Required("items", Schema::Array(Schema::Ref("ApiKey"), "Items"))
                                   .Closed());
-    r.AddSchema("ApiKeyCreate",
-                Schema::Object("A new API key")
-                    .Required("name", Schema::String("Name").MinLength(1).MaxLength(100))
-                    .Optional("description", NullableString("Description").MaxLength(1000))
-                    .Optional("expiresInDays", Schema::Integer("Lifetime in days").Min(1).Max(3650).Default(365).Nullable())
-                    .Optional("role", Schema::Ref("Role", "Role of the new key: defaults to the caller's and can never be "
-                                                          "above it")
-                                          .Nullable()));
+    r.AddSchema(
+        "ApiKeyCreate",
+        Schema::Object("A new API key")
+            .Required("name", Schema::String("Name").MinLength(1).MaxLength(100))
+            .Optional("description", NullableString("Description").MaxLength(1000))
+            .Optional("expiresInDays", Schema::Integer("Lifetime in days").Min(1).Max(3650).Default(365).Nullable())
+            .Optional("role", Schema::Ref("Role",
+                                          "Role of the new key: defaults to the caller's and can never be "
+                                          "above it")
+                                  .Nullable()));
     r.AddSchema("ApiKeyCreated", Schema::Object("A new API key with its secret, shown only once")
                                      .Required("id", Schema::String("Key id"))
                                      .Required("name", Schema::String("Name"))

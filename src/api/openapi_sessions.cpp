@@ -13,9 +13,9 @@ json::object Reading(std::string_view measurand, std::string_view ts, std::strin
 // The reference's POST example: SoC falls 80 -> 65 -> 50 % while 11.1 kWh are imported.
 json::value CreateExample() {
     json::array values;
-    for (auto [ts, kwh, kw, soc] : {std::tuple{"2026-02-27T10:00:00Z", 0.0, 0.0, 80.0},
-                                    std::tuple{"2026-02-27T10:15:00Z", 5.5, 22.0, 65.0},
-                                    std::tuple{"2026-02-27T10:30:00Z", 11.1, 22.0, 50.0}}) {
+    for (auto [ts, kwh, kw, soc] :
+         {std::tuple{"2026-02-27T10:00:00Z", 0.0, 0.0, 80.0}, std::tuple{"2026-02-27T10:15:00Z", 5.5, 22.0, 65.0},
+          std::tuple{"2026-02-27T10:30:00Z", 11.1, 22.0, 50.0}}) {
         values.push_back(Reading("Energy.Active.Import.Register", ts, "kWh", kwh));
         values.push_back(Reading("Power.Active.Import", ts, "kW", kw));
         values.push_back(Reading("SoC", ts, "Percent", soc));
@@ -39,14 +39,12 @@ json::object SessionExample() {
         {"anomalyConfidence", 0.92},
         {"isIncident", true},
         {"isRecurring", true},
-        {"anomalies",
-         json::array{json::object{
-             {"category", "KWH_DECREASE"},
-             {"score", 0.87},
-             {"confidence", 0.92},
-             {"bucketRange", json::object{{"startUnit", 4}, {"endUnit", 7}}},
-             {"timeRange",
-              json::object{{"startTimestamp", "2026-02-27T10:01:00Z"}, {"endTimestamp", "2026-02-27T10:02:00Z"}}}}}},
+        {"anomalies", json::array{json::object{{"category", "KWH_DECREASE"},
+                                               {"score", 0.87},
+                                               {"confidence", 0.92},
+                                               {"bucketRange", json::object{{"startUnit", 4}, {"endUnit", 7}}},
+                                               {"timeRange", json::object{{"startTimestamp", "2026-02-27T10:01:00Z"},
+                                                                          {"endTimestamp", "2026-02-27T10:02:00Z"}}}}}},
         {"analyzedAt", "2026-02-27T10:31:02Z"},
         {"socReconstructed", false},
         {"message", nullptr},
@@ -61,8 +59,12 @@ json::value DetailExample() {
     json::array values;
     for (auto [ts, kwh] : {std::pair{"2026-02-27T10:00:00Z", 0.0}, std::pair{"2026-02-27T10:15:00Z", 5.5},
                            std::pair{"2026-02-27T10:30:00Z", 11.1}}) {
-        values.push_back(json::object{{"timestamp", ts},     {"value", kwh},      {"measurand", "Energy.Active.Import.Register"},
-                                      {"unit", "kWh"},       {"phase", nullptr},  {"location", nullptr},
+        values.push_back(json::object{{"timestamp", ts},
+                                      {"value", kwh},
+                                      {"measurand", "Energy.Active.Import.Register"},
+                                      {"unit", "kWh"},
+                                      {"phase", nullptr},
+                                      {"location", nullptr},
                                       {"reconstructed", false}});
     }
     o["meterValues"] = std::move(values);
@@ -167,14 +169,14 @@ void DocumentSessionRoutes(DocRegistry& r) {
                                    "new ones. Requires at least 1 reading. ") +
                        std::string(kAnalysisNote),
         .params = {SessionIdParam()},
-        .request = RequestBody{Schema::Ref("SessionReplace"),
-                               json::object{{"meterValues",
-                                             json::array{Reading("Energy.Active.Import.Register",
-                                                                 "2026-02-27T10:00:00Z", "kWh", 0),
-                                                         Reading("Energy.Active.Import.Register",
-                                                                 "2026-02-27T10:15:00Z", "kWh", 5.5),
-                                                         Reading("Energy.Active.Import.Register",
-                                                                 "2026-02-27T10:30:00Z", "kWh", 11.1)}}}},
+        .request =
+            RequestBody{
+                Schema::Ref("SessionReplace"),
+                json::object{
+                    {"meterValues",
+                     json::array{Reading("Energy.Active.Import.Register", "2026-02-27T10:00:00Z", "kWh", 0),
+                                 Reading("Energy.Active.Import.Register", "2026-02-27T10:15:00Z", "kWh", 5.5),
+                                 Reading("Energy.Active.Import.Register", "2026-02-27T10:30:00Z", "kWh", 11.1)}}}},
         .replies = {{200, "The session and its verdict", Schema::Ref("Session"), SessionExample()}},
     });
 
@@ -190,9 +192,10 @@ void DocumentSessionRoutes(DocRegistry& r) {
                                    "those already seen, and gives the same verdict as a full re-analysis. ") +
                        std::string(kAnalysisNote),
         .params = {SessionIdParam()},
-        .request = RequestBody{Schema::Ref("SessionUpdate"),
-                               json::object{{"meterValues", json::array{Reading("Energy.Active.Import.Register",
-                                                                                "2026-02-27T10:45:00Z", "kWh", 16.5)}}}},
+        .request =
+            RequestBody{Schema::Ref("SessionUpdate"),
+                        json::object{{"meterValues", json::array{Reading("Energy.Active.Import.Register",
+                                                                         "2026-02-27T10:45:00Z", "kWh", 16.5)}}}},
         .replies = {{200, "The session and its verdict", Schema::Ref("Session"), SessionExample()}},
     });
 }

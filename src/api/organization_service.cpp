@@ -1,9 +1,8 @@
 #include "api/organization_service.h"
 
 #include <algorithm>
-#include <filesystem>
-
 #include <boost/json.hpp>
+#include <filesystem>
 
 #include "api/audit.h"
 #include "util/crypto.h"
@@ -35,7 +34,8 @@ bool IsValidEmail(std::string_view e) {
     auto domain_part = e.substr(at + 1);
     auto dot = domain_part.find('.');
     if (dot == 0 || dot == std::string_view::npos || domain_part.back() == '.') return false;
-    return std::none_of(e.begin(), e.end(), [](char c) { return c <= ' ' || c == '<' || c == '>' || c == ',' || c == ';'; });
+    return std::none_of(e.begin(), e.end(),
+                        [](char c) { return c <= ' ' || c == '<' || c == '>' || c == ',' || c == ';'; });
 }
 
 bool IsValidTimeZone(std::string_view name) {
@@ -101,7 +101,8 @@ Result<MembersView> OrganizationService::ListMembers(const domain::Principal& wh
 
 Result<IssuedInvitation> OrganizationService::Invite(const domain::Principal& who, const std::string& raw_email,
                                                      domain::Role role) {
-    if (!AtLeast(who.role, role)) return Fail(Error::Forbidden("You cannot invite someone with a higher role than yours"));
+    if (!AtLeast(who.role, role))
+        return Fail(Error::Forbidden("You cannot invite someone with a higher role than yours"));
     const std::string email = Lower(raw_email);
     return storage::WithRetry([&]() -> Result<IssuedInvitation> {
         auto tx = store_.Begin(TxMode::kWrite);
@@ -146,7 +147,8 @@ Result<AcceptedInvitation> OrganizationService::Accept(const std::string& token)
         tx->Members().Insert(out.member);
         tx->Members().MarkInvitationAccepted(inv->id, now);
         out.token = keys_.IssueMemberToken(*tx, out.member);
-        domain::Principal joined{inv->tenant_id, out.token.key.id, inv->role, out.member.user_id, inv->email, inv->email};
+        domain::Principal joined{inv->tenant_id,     out.token.key.id, inv->role,
+                                 out.member.user_id, inv->email,       inv->email};
         RecordAudit(*tx, joined, now, "member.joined", "member", out.member.user_id,
                     json::serialize(json::object{{"email", inv->email}, {"role", domain::RoleName(inv->role)}}));
         tx->Commit();

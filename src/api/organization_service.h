@@ -44,7 +44,7 @@ inline constexpr int kInvitationLifetimeDays = 7;
 
 // Organization profile, members, invitations and the audit log of a tenant.
 class OrganizationService {
-public:
+  public:
     OrganizationService(storage::Store& store, const Clock& clock, ApiKeyService& keys)
         : store_(store), clock_(clock), keys_(keys) {}
 
@@ -60,7 +60,7 @@ public:
 
     Result<storage::AuditPage> AuditLog(const domain::Principal& who, std::int64_t page, std::int64_t page_size);
 
-private:
+  private:
     storage::Store& store_;
     const Clock& clock_;
     ApiKeyService& keys_;

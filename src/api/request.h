@@ -15,8 +15,8 @@ namespace evni::api {
 
 // A transport-independent HTTP request as the handlers see it.
 struct Request {
-    std::string method;  // "GET", "POST", ...
-    std::string path;    // percent-decoded path without the query
+    std::string method;                                      // "GET", "POST", ...
+    std::string path;                                        // percent-decoded path without the query
     std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
     std::string authorization;
     std::string request_id;

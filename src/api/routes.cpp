@@ -1,7 +1,8 @@
 #include "api/routes.h"
 
-#include <boost/url.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/url.hpp>
 
 #include "api/api_key_service.h"
 #include "api/handlers.h"
@@ -27,7 +28,8 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
 
 Api::~Api() = default;
 
-bool Api::PatternMatches(const Route& route, const std::string& path, std::map<std::string, std::string>* params) const {
+bool Api::PatternMatches(const Route& route, const std::string& path,
+                         std::map<std::string, std::string>* params) const {
     std::string_view p = route.pattern, s = path;
     while (!p.empty() || !s.empty()) {
         if (p.empty() || s.empty() || p[0] != '/' || s[0] != '/') return false;
@@ -126,11 +128,11 @@ Response Api::Handle(Request& req, const Route* route) const {
             auto who = Authenticate(req);
             if (!who) return ErrorResponse(who.error(), req.request_id);
             if (static_cast<int>(who->role) < static_cast<int>(*route->min_role)) {
-                return ErrorResponse(Error::Forbidden("This operation requires the '" +
-                                                      std::string(domain::RoleName(*route->min_role)) +
-                                                      "' role or higher; this key has '" +
-                                                      std::string(domain::RoleName(who->role)) + "'"),
-                                     req.request_id);
+                return ErrorResponse(
+                    Error::Forbidden("This operation requires the '" + std::string(domain::RoleName(*route->min_role)) +
+                                     "' role or higher; this key has '" + std::string(domain::RoleName(who->role)) +
+                                     "'"),
+                    req.request_id);
             }
             req.principal = *who;
         }

@@ -28,7 +28,7 @@ using Handler = std::function<Result<Response>(Request&)>;
 // One row of the route table: the single source for routing, limits, access control and docs.
 struct Route {
     std::string method;
-    std::string pattern;  // e.g. "/v1/sessions/{session_id}"
+    std::string pattern;                   // e.g. "/v1/sessions/{session_id}"
     std::optional<domain::Role> min_role;  // nullopt: public (no authentication)
     std::size_t body_limit = 1 << 20;
     std::string summary;
@@ -49,7 +49,7 @@ struct ApiContext {
 // The request pipeline above the transport: route match, authentication, role check, handler,
 // error mapping. Never throws.
 class Api {
-public:
+  public:
     explicit Api(ApiContext ctx);
     ~Api();
 
@@ -64,7 +64,7 @@ public:
 
     static Response ErrorResponse(const Error& error, const std::string& request_id);
 
-private:
+  private:
     bool PatternMatches(const Route& route, const std::string& path, std::map<std::string, std::string>* params) const;
     Result<domain::Principal> Authenticate(const Request& request) const;
 

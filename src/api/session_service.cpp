@@ -1,10 +1,10 @@
 #include "api/session_service.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 namespace evni::api {
 namespace json = boost::json;
@@ -18,8 +18,9 @@ constexpr domain::EpochMs kThirtyDaysMs = 30LL * 24 * 3600 * 1000;
 constexpr std::int64_t kMaxOverlapSpans = 100;
 
 domain::MeterValues SortedByTime(domain::MeterValues values) {
-    std::stable_sort(values.begin(), values.end(),
-                     [](const domain::MeterValue& a, const domain::MeterValue& b) { return a.timestamp < b.timestamp; });
+    std::stable_sort(values.begin(), values.end(), [](const domain::MeterValue& a, const domain::MeterValue& b) {
+        return a.timestamp < b.timestamp;
+    });
     return values;
 }
 
@@ -87,7 +88,8 @@ domain::ConnectorFacts ConnectorFactsFromMetadata(const std::optional<std::strin
         if (t == "AC" || t == "DC") facts.current_type = t;
     }
     if (auto* p = o.if_contains("phases")) {
-        if (auto d = NumberOrNumericString(*p); d && (*d == 1 || *d == 2 || *d == 3)) facts.phases = static_cast<int>(*d);
+        if (auto d = NumberOrNumericString(*p); d && (*d == 1 || *d == 2 || *d == 3))
+            facts.phases = static_cast<int>(*d);
     }
     return facts;
 }
@@ -171,8 +173,8 @@ void SessionService::StoreVerdict(storage::Transaction& tx, SessionRecord& r, co
     }
     r.is_recurring = recurring;
     // Incident: severe and sure, or recurring and at least moderately severe.
-    r.is_incident = (verdict.anomaly_score >= 0.8 && verdict.anomaly_confidence >= 0.8) ||
-                    (recurring && recurring_score >= 0.6);
+    r.is_incident =
+        (verdict.anomaly_score >= 0.8 && verdict.anomaly_confidence >= 0.8) || (recurring && recurring_score >= 0.6);
     metrics_.CountAnalysis(*r.is_anomaly ? "anomaly" : "normal");
 }
 
@@ -283,8 +285,8 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
 
     r = std::move(*existing);
     if (r.station_id != cmd.station_id) {
-        return Fail(Error::Conflict(fmt::format("Session {} already exists on charging station {}", r.session_id,
-                                                r.station_id)));
+        return Fail(Error::Conflict(
+            fmt::format("Session {} already exists on charging station {}", r.session_id, r.station_id)));
     }
     const bool facts_changed = cmd.changes.metadata_json.present && cmd.changes.metadata_json.value != r.metadata_json;
     const auto connector_before = std::make_pair(r.connector_id, r.evse_id);
@@ -294,7 +296,8 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
         // A retried POST must not double the readings: keep only values not stored already.
         auto stored = sessions.LoadValues(r);
         added = WithoutExactDuplicates(*values, stored);
-        if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
+        if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession)
+            return Fail(TooManyValues());
         if (!added.empty()) {
             sessions.AppendChunk(r, r.next_chunk++, added);
             r.value_count += static_cast<std::int64_t>(added.size());
@@ -353,7 +356,8 @@ Result<SessionRecord> SessionService::AppendOnce(const domain::Principal& who, c
         added = WithoutExactDuplicates(*changes.meter_values, sessions.LoadLastChunk(r));
     }
     if (!added.empty()) {
-        if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession) return Fail(TooManyValues());
+        if (r.value_count + static_cast<std::int64_t>(added.size()) > kMaxValuesPerSession)
+            return Fail(TooManyValues());
         sessions.AppendChunk(r, r.next_chunk++, added);
         r.value_count += static_cast<std::int64_t>(added.size());
         ExtendTimeBounds(r, added);

@@ -18,7 +18,7 @@ namespace evni::api {
 struct SessionChanges {
     Field<std::string> connector_id;
     Field<std::string> evse_id;
-    Field<std::string> metadata_json;  // serialised JSON object
+    Field<std::string> metadata_json;            // serialised JSON object
     std::optional<domain::ClientStatus> status;  // kNone: the client sent active/pending
     Field<std::string> stop_reason;
     std::optional<domain::MeterValues> meter_values;
@@ -44,7 +44,7 @@ inline constexpr std::int64_t kMaxValuesPerSession = 2'000'000;
 // Sessions use cases: upsert, replace, append, read, list. Every write is one transaction and runs
 // the analysis in it once the session holds at least 3 meter values.
 class SessionService {
-public:
+  public:
     SessionService(storage::Store& store, const Clock& clock, Metrics& metrics, double anomaly_threshold = 0.5)
         : store_(store), clock_(clock), metrics_(metrics), threshold_(anomaly_threshold) {}
 
@@ -56,7 +56,7 @@ public:
     Result<SessionDetail> Get(const domain::Principal& who, const std::string& session_id);
     Result<storage::SessionPage> List(const domain::Principal& who, const storage::SessionFilter& filter);
 
-private:
+  private:
     Result<storage::SessionRecord> UpsertOnce(const domain::Principal& who, const UpsertSession& command);
     Result<storage::SessionRecord> ReplaceOnce(const domain::Principal& who, const std::string& session_id,
                                                const SessionChanges& changes);

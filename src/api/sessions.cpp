@@ -42,7 +42,8 @@ std::optional<domain::MeterValue> DecodeMeterValue(const json::value& item, cons
         ok = false;
     } else if (auto d = NumberOrNumericString(*val)) {
         if (*d < 0) {
-            errors.Add(At(loc, std::string("value")), "Input should be greater than or equal to 0", "greater_than_equal");
+            errors.Add(At(loc, std::string("value")), "Input should be greater than or equal to 0",
+                       "greater_than_equal");
             ok = false;
         } else if (*d > kMaxMeterValue) {
             errors.Add(At(loc, std::string("value")), "Input should be less than or equal to 10000000000",
@@ -91,7 +92,8 @@ std::optional<domain::MeterValues> DecodeMeterValues(const json::object& body, b
     domain::MeterValues out;
     out.reserve(arr.size());
     for (std::size_t i = 0; i < arr.size(); ++i) {
-        if (auto mv = DecodeMeterValue(arr[i], At(loc, static_cast<std::int64_t>(i)), errors)) out.push_back(std::move(*mv));
+        if (auto mv = DecodeMeterValue(arr[i], At(loc, static_cast<std::int64_t>(i)), errors))
+            out.push_back(std::move(*mv));
     }
     return out;
 }
@@ -137,7 +139,9 @@ SessionChanges DecodeChanges(const json::object& body, std::initializer_list<std
 json::value OptString(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); }
 json::value OptDouble(const std::optional<double>& d) { return d ? json::value(*d) : json::value(nullptr); }
 json::value OptBool(const std::optional<bool>& b) { return b ? json::value(*b) : json::value(nullptr); }
-json::value OptTime(const std::optional<EpochMs>& t) { return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr); }
+json::value OptTime(const std::optional<EpochMs>& t) {
+    return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
+}
 
 json::value MetadataValue(const std::optional<std::string>& m) {
     if (!m) return nullptr;
@@ -170,8 +174,12 @@ json::object SessionObject(const storage::SessionRecord& r) {
 
 json::object MeterValueObject(const domain::MeterValue& v) {
     return json::object{
-        {"timestamp", FormatIsoDateTime(v.timestamp)}, {"value", v.value},         {"measurand", OptString(v.measurand)},
-        {"unit", OptString(v.unit)},                   {"phase", OptString(v.phase)}, {"location", OptString(v.location)},
+        {"timestamp", FormatIsoDateTime(v.timestamp)},
+        {"value", v.value},
+        {"measurand", OptString(v.measurand)},
+        {"unit", OptString(v.unit)},
+        {"phase", OptString(v.phase)},
+        {"location", OptString(v.location)},
         {"reconstructed", v.reconstructed},
     };
 }
@@ -217,113 +225,118 @@ void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
     SessionService* svc = ctx.sessions;
     using domain::Role;
 
-    routes.push_back({"GET", "/v1/sessions", Role::kViewer, 0, "List sessions", [svc](Request& req) -> Result<Response> {
-        FieldErrors errors;
-        storage::SessionFilter f;
-        auto page = QueryInt(req.Query("page"), "page", 1, 1, 1'000'000, errors);
-        auto size = QueryInt(req.Query("pageSize"), "pageSize", 50, 1, 1000, errors);
-        if (auto s = req.Query("chargingStationId")) f.station_id = std::string(*s);
-        if (auto s = req.Query("evseId")) f.evse_id = std::string(*s);
-        f.is_anomaly = QueryBool(req.Query("isAnomaly"), "isAnomaly", errors);
-        f.min_score = QueryDouble(req.Query("minScore"), "minScore", 0.0, 1.0, errors);
-        f.min_confidence = QueryDouble(req.Query("minConfidence"), "minConfidence", 0.0, 1.0, errors);
-        auto bound = [&](const char* name, bool end) -> std::optional<EpochMs> {
-            auto raw = req.Query(name);
-            if (!raw) return std::nullopt;
-            auto t = ParseDateBound(*raw, end);
-            if (!t) {
-                errors.Add({std::string("query"), std::string(name)},
-                           "Input should be a valid date or datetime (YYYY-MM-DD or ISO 8601)", "datetime_parsing");
-            }
-            return t;
-        };
-        f.date_from = bound("dateFrom", false);
-        f.date_to = bound("dateTo", true);
-        if (!errors.Empty()) return Fail(errors.ToError());
-        f.page = *page;
-        f.page_size = *size;
-        auto result = svc->List(*req.principal, f);
-        if (!result) return Fail(std::move(result.error()));
-        json::array content;
-        for (const auto& r : result->items) {
-            content.push_back(json::object{
-                {"sessionId", r.session_id},
-                {"chargingStationId", r.station_id},
-                {"connectorId", OptString(r.connector_id)},
-                {"evseId", OptString(r.evse_id)},
-                {"isAnomaly", OptBool(r.is_anomaly)},
-                {"anomalyScore", OptDouble(r.anomaly_score)},
-                {"anomalyConfidence", OptDouble(r.anomaly_confidence)},
-                {"anomalyCount", r.anomaly_count},
-                {"status", domain::SessionStatusName(r.client_status, r.analyzed_at.has_value(), r.analysis_failed)},
-                {"createdAt", FormatIsoDateTime(r.created_at)},
-                {"lastAnalyzedAt", OptTime(r.analyzed_at)},
-                {"startedAt", OptTime(r.started_at)},
-            });
-        }
-        return JsonResponse(json::object{
-            {"content", std::move(content)},
-            {"pagination", json::object{{"totalCount", result->total_count}, {"page", f.page}, {"size", f.page_size}}},
-        });
-    }});
+    routes.push_back(
+        {"GET", "/v1/sessions", Role::kViewer, 0, "List sessions", [svc](Request& req) -> Result<Response> {
+             FieldErrors errors;
+             storage::SessionFilter f;
+             auto page = QueryInt(req.Query("page"), "page", 1, 1, 1'000'000, errors);
+             auto size = QueryInt(req.Query("pageSize"), "pageSize", 50, 1, 1000, errors);
+             if (auto s = req.Query("chargingStationId")) f.station_id = std::string(*s);
+             if (auto s = req.Query("evseId")) f.evse_id = std::string(*s);
+             f.is_anomaly = QueryBool(req.Query("isAnomaly"), "isAnomaly", errors);
+             f.min_score = QueryDouble(req.Query("minScore"), "minScore", 0.0, 1.0, errors);
+             f.min_confidence = QueryDouble(req.Query("minConfidence"), "minConfidence", 0.0, 1.0, errors);
+             auto bound = [&](const char* name, bool end) -> std::optional<EpochMs> {
+                 auto raw = req.Query(name);
+                 if (!raw) return std::nullopt;
+                 auto t = ParseDateBound(*raw, end);
+                 if (!t) {
+                     errors.Add({std::string("query"), std::string(name)},
+                                "Input should be a valid date or datetime (YYYY-MM-DD or ISO 8601)",
+                                "datetime_parsing");
+                 }
+                 return t;
+             };
+             f.date_from = bound("dateFrom", false);
+             f.date_to = bound("dateTo", true);
+             if (!errors.Empty()) return Fail(errors.ToError());
+             f.page = *page;
+             f.page_size = *size;
+             auto result = svc->List(*req.principal, f);
+             if (!result) return Fail(std::move(result.error()));
+             json::array content;
+             for (const auto& r : result->items) {
+                 content.push_back(json::object{
+                     {"sessionId", r.session_id},
+                     {"chargingStationId", r.station_id},
+                     {"connectorId", OptString(r.connector_id)},
+                     {"evseId", OptString(r.evse_id)},
+                     {"isAnomaly", OptBool(r.is_anomaly)},
+                     {"anomalyScore", OptDouble(r.anomaly_score)},
+                     {"anomalyConfidence", OptDouble(r.anomaly_confidence)},
+                     {"anomalyCount", r.anomaly_count},
+                     {"status",
+                      domain::SessionStatusName(r.client_status, r.analyzed_at.has_value(), r.analysis_failed)},
+                     {"createdAt", FormatIsoDateTime(r.created_at)},
+                     {"lastAnalyzedAt", OptTime(r.analyzed_at)},
+                     {"startedAt", OptTime(r.started_at)},
+                 });
+             }
+             return JsonResponse(json::object{
+                 {"content", std::move(content)},
+                 {"pagination",
+                  json::object{{"totalCount", result->total_count}, {"page", f.page}, {"size", f.page_size}}},
+             });
+         }});
 
     routes.push_back({"POST", "/v1/sessions", Role::kMember, kSessionBodyLimit, "Create or upsert a session",
                       [svc](Request& req) -> Result<Response> {
-        auto arena = BodyArena(req.body);
-        auto body = ParseObjectBody(req.body, arena);
-        if (!body) return Fail(std::move(body.error()));
-        auto cmd = DecodeUpsertSession(*body, {std::string("body")});
-        if (!cmd) return Fail(std::move(cmd.error()));
-        return Encode(svc->Upsert(*req.principal, std::move(*cmd)));
-    }});
+                          auto arena = BodyArena(req.body);
+                          auto body = ParseObjectBody(req.body, arena);
+                          if (!body) return Fail(std::move(body.error()));
+                          auto cmd = DecodeUpsertSession(*body, {std::string("body")});
+                          if (!cmd) return Fail(std::move(cmd.error()));
+                          return Encode(svc->Upsert(*req.principal, std::move(*cmd)));
+                      }});
 
-    routes.push_back({"GET", "/v1/sessions/{session_id}", Role::kViewer, 0, "Get a session with its meter values",
-                      [svc](Request& req) -> Result<Response> {
-        auto d = svc->Get(*req.principal, req.path_params["session_id"]);
-        if (!d) return Fail(std::move(d.error()));
-        json::object o = SessionObject(d->record);
-        json::array values;
-        values.reserve(d->values.size());
-        for (const auto& v : d->values) values.push_back(MeterValueObject(v));
-        o["meterValues"] = std::move(values);
-        json::array soc;
-        for (const auto& p : d->soc.points) {
-            soc.push_back(json::object{{"timestamp", FormatIsoDateTime(p.timestamp)}, {"value", p.value}});
-        }
-        const bool reconstructed = d->soc.reconstructed && !soc.empty();
-        o["socReconstructed"] = reconstructed;
-        o["reconstructedSoc"] = std::move(soc);
-        o["sorcConfidence"] = reconstructed ? json::value(d->soc.confidence) : json::value(nullptr);
-        return JsonResponse(o);
-    }});
+    routes.push_back(
+        {"GET", "/v1/sessions/{session_id}", Role::kViewer, 0, "Get a session with its meter values",
+         [svc](Request& req) -> Result<Response> {
+             auto d = svc->Get(*req.principal, req.path_params["session_id"]);
+             if (!d) return Fail(std::move(d.error()));
+             json::object o = SessionObject(d->record);
+             json::array values;
+             values.reserve(d->values.size());
+             for (const auto& v : d->values) values.push_back(MeterValueObject(v));
+             o["meterValues"] = std::move(values);
+             json::array soc;
+             for (const auto& p : d->soc.points) {
+                 soc.push_back(json::object{{"timestamp", FormatIsoDateTime(p.timestamp)}, {"value", p.value}});
+             }
+             const bool reconstructed = d->soc.reconstructed && !soc.empty();
+             o["socReconstructed"] = reconstructed;
+             o["reconstructedSoc"] = std::move(soc);
+             o["sorcConfidence"] = reconstructed ? json::value(d->soc.confidence) : json::value(nullptr);
+             return JsonResponse(o);
+         }});
 
     routes.push_back({"PUT", "/v1/sessions/{session_id}", Role::kMember, kSessionBodyLimit,
                       "Replace all meter values of a session", [svc](Request& req) -> Result<Response> {
-        auto arena = BodyArena(req.body);
-        auto body = ParseObjectBody(req.body, arena);
-        if (!body) return Fail(std::move(body.error()));
-        FieldErrors errors;
-        SessionChanges c = DecodeChanges(*body, {"completed", "invalid"}, errors);
-        c.meter_values = DecodeMeterValues(*body, true, errors);
-        if (c.meter_values && c.meter_values->empty() && errors.Empty()) {
-            errors.Add({std::string("body"), std::string("meterValues")}, "List should have at least 1 item",
-                       "too_short");
-        }
-        if (!errors.Empty()) return Fail(errors.ToError());
-        return Encode(svc->Replace(*req.principal, req.path_params["session_id"], std::move(c)));
-    }});
+                          auto arena = BodyArena(req.body);
+                          auto body = ParseObjectBody(req.body, arena);
+                          if (!body) return Fail(std::move(body.error()));
+                          FieldErrors errors;
+                          SessionChanges c = DecodeChanges(*body, {"completed", "invalid"}, errors);
+                          c.meter_values = DecodeMeterValues(*body, true, errors);
+                          if (c.meter_values && c.meter_values->empty() && errors.Empty()) {
+                              errors.Add({std::string("body"), std::string("meterValues")},
+                                         "List should have at least 1 item", "too_short");
+                          }
+                          if (!errors.Empty()) return Fail(errors.ToError());
+                          return Encode(svc->Replace(*req.principal, req.path_params["session_id"], std::move(c)));
+                      }});
 
     routes.push_back({"PATCH", "/v1/sessions/{session_id}", Role::kMember, kSessionBodyLimit,
                       "Append meter values to a session", [svc](Request& req) -> Result<Response> {
-        auto arena = BodyArena(req.body);
-        auto body = ParseObjectBody(req.body, arena);
-        if (!body) return Fail(std::move(body.error()));
-        FieldErrors errors;
-        SessionChanges c = DecodeChanges(*body, {"completed", "invalid"}, errors);
-        c.meter_values = DecodeMeterValues(*body, false, errors);
-        if (!errors.Empty()) return Fail(errors.ToError());
-        return Encode(svc->Append(*req.principal, req.path_params["session_id"], std::move(c)));
-    }});
+                          auto arena = BodyArena(req.body);
+                          auto body = ParseObjectBody(req.body, arena);
+                          if (!body) return Fail(std::move(body.error()));
+                          FieldErrors errors;
+                          SessionChanges c = DecodeChanges(*body, {"completed", "invalid"}, errors);
+                          c.meter_values = DecodeMeterValues(*body, false, errors);
+                          if (!errors.Empty()) return Fail(errors.ToError());
+                          return Encode(svc->Append(*req.principal, req.path_params["session_id"], std::move(c)));
+                      }});
 }
 
 }  // namespace evni::api

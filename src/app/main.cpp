@@ -1,4 +1,8 @@
 // Composition root: parses the command line, builds every object and wires them together.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -6,16 +10,12 @@
 #include <memory>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
-#include <boost/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include "api/api_key_service.h"
-#include "app/offline.h"
-#include "api/organization_service.h"
 #include "api/openapi.h"
+#include "api/organization_service.h"
 #include "api/routes.h"
 #include "api/session_service.h"
+#include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "storage/copy.h"
@@ -179,17 +179,31 @@ int main(int argc, char** argv) {
 
     config::ServeConfig serve_cfg;
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API");
-    serve->add_option("--listen", serve_cfg.listen, "HOST:PORT to listen on")->envname("EVNI_LISTEN")->capture_default_str();
-    serve->add_option("--db", serve_cfg.db, "Database URL (sqlite:///path/file.db or postgresql://user:pass@host:port/db)")->envname("EVNI_DB")->capture_default_str();
+    serve->add_option("--listen", serve_cfg.listen, "HOST:PORT to listen on")
+        ->envname("EVNI_LISTEN")
+        ->capture_default_str();
+    serve
+        ->add_option("--db", serve_cfg.db,
+                     "Database URL (sqlite:///path/file.db or postgresql://user:pass@host:port/db)")
+        ->envname("EVNI_DB")
+        ->capture_default_str();
     int db_pool = 8;
     serve->add_option("--db-pool", db_pool, "PostgreSQL connections per process (at most)")
-        ->envname("EVNI_DB_POOL")->check(CLI::Range(1, 1000))->capture_default_str();
+        ->envname("EVNI_DB_POOL")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
     serve->add_option("--workers", serve_cfg.workers, "Request worker threads")
-        ->envname("EVNI_WORKERS")->check(CLI::Range(1, 256))->capture_default_str();
+        ->envname("EVNI_WORKERS")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
     serve->add_option("--idle-timeout", serve_cfg.idle_timeout_s, "Seconds an idle keep-alive connection stays open")
-        ->envname("EVNI_IDLE_TIMEOUT")->check(CLI::Range(1, 3600))->capture_default_str();
+        ->envname("EVNI_IDLE_TIMEOUT")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
     serve->add_option("--log-level", serve_cfg.log_level, "trace, debug, info, warn, error")
-        ->envname("EVNI_LOG_LEVEL")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))->capture_default_str();
+        ->envname("EVNI_LOG_LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
 
     std::string db = "sqlite://./data/evni.db";
     auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
@@ -211,15 +225,18 @@ int main(int argc, char** argv) {
 
     // Documentation: the viewer's files for /docs, and the OpenAPI document without a server.
     std::string docs_dir;
-    serve->add_option("--docs-dir", docs_dir, "Directory with the /docs viewer files (default: docs/ next to the binary)")
+    serve
+        ->add_option("--docs-dir", docs_dir,
+                     "Directory with the /docs viewer files (default: docs/ next to the binary)")
         ->envname("EVNI_DOCS_DIR");
     auto* openapi_cmd = app.add_subcommand("openapi", "Print the OpenAPI 3.1 document of the API (as /openapi.json)");
 
     // Offline analysis and the labelled generator (no server, no database).
     std::string analyze_path;
     auto* analyze_cmd = app.add_subcommand(
-        "analyze", "Analyse sessions from a file (POST /v1/sessions shape: a JSON object, an array or JSON lines; "
-                   "- for stdin) and print one verdict per session as JSON lines");
+        "analyze",
+        "Analyse sessions from a file (POST /v1/sessions shape: a JSON object, an array or JSON lines; "
+        "- for stdin) and print one verdict per session as JSON lines");
     analyze_cmd->add_option("FILE", analyze_path, "Input file, or - for standard input")->required();
     evni::app::GenerateOptions gen_options;
     std::string gen_faults;
@@ -301,8 +318,8 @@ int main(int argc, char** argv) {
             }
             evni::SystemClock clock;
             evni::api::ApiKeyService keys(*store, clock);
-            auto created = keys.CreateTenant(tenant_name, super_admin ? evni::domain::Role::kSuperAdmin
-                                                                      : evni::domain::Role::kAdmin);
+            auto created = keys.CreateTenant(
+                tenant_name, super_admin ? evni::domain::Role::kSuperAdmin : evni::domain::Role::kAdmin);
             if (!created) throw std::runtime_error(created.error().detail);
             boost::json::object o{{"tenantId", created->tenant.id}, {"apiKey", created->admin_key.secret}};
             std::cout << boost::json::serialize(o) << std::endl;

@@ -1,13 +1,12 @@
 #include "app/offline.h"
 
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
 #include <sstream>
-
-#include <boost/json.hpp>
 
 #include "analysis/analyzer.h"
 #include "analysis/generator.h"
@@ -106,8 +105,10 @@ int AnalyzeFile(const std::string& path, std::ostream& out, std::ostream& err) {
             for (const auto& f : decoded.error().fields) {
                 json::array loc;
                 for (const auto& p : f.loc) {
-                    if (std::holds_alternative<std::string>(p)) loc.push_back(json::value(std::get<std::string>(p)));
-                    else loc.push_back(json::value(std::get<std::int64_t>(p)));
+                    if (std::holds_alternative<std::string>(p))
+                        loc.push_back(json::value(std::get<std::string>(p)));
+                    else
+                        loc.push_back(json::value(std::get<std::int64_t>(p)));
                 }
                 details.push_back(json::object{{"loc", std::move(loc)}, {"msg", f.msg}, {"type", f.type}});
             }

@@ -15,7 +15,8 @@ Result<DbUrl> ParseDbUrl(const std::string& url) {
         return DbUrl{DbKind::kPostgres, url};
     }
     return Fail(Error{ErrorCode::kBadRequest,
-                      "unsupported database URL '" + url + "': use sqlite:///path/file.db or postgresql://...", {}});
+                      "unsupported database URL '" + url + "': use sqlite:///path/file.db or postgresql://...",
+                      {}});
 }
 
 Result<Listen> ParseListen(const std::string& text) {
@@ -25,7 +26,8 @@ Result<Listen> ParseListen(const std::string& text) {
     }
     Listen l;
     l.host = text.substr(0, colon);
-    if (l.host.size() > 2 && l.host.front() == '[' && l.host.back() == ']') l.host = l.host.substr(1, l.host.size() - 2);
+    if (l.host.size() > 2 && l.host.front() == '[' && l.host.back() == ']')
+        l.host = l.host.substr(1, l.host.size() - 2);
     unsigned port = 0;
     auto p = text.data() + colon + 1;
     auto [ptr, ec] = std::from_chars(p, text.data() + text.size(), port);

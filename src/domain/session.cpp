@@ -4,10 +4,14 @@ namespace evni::domain {
 
 std::string_view RoleName(Role role) {
     switch (role) {
-        case Role::kViewer: return "viewer";
-        case Role::kMember: return "member";
-        case Role::kAdmin: return "admin";
-        case Role::kSuperAdmin: return "super_admin";
+        case Role::kViewer:
+            return "viewer";
+        case Role::kMember:
+            return "member";
+        case Role::kAdmin:
+            return "admin";
+        case Role::kSuperAdmin:
+            return "super_admin";
     }
     return "viewer";
 }

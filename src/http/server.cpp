@@ -1,18 +1,18 @@
 #include "http/server.h"
 
-#include <atomic>
-#include <list>
-#include <random>
-#include <mutex>
-#include <thread>
-#include <vector>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast.hpp>
 #include <boost/url.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <list>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
 
 #include "util/crypto.h"
 #include "util/log.h"
@@ -47,7 +47,6 @@ std::string RequestIdFrom(std::string_view incoming) {
     return fmt::format("{:016x}{:08x}", rng(), static_cast<std::uint32_t>(rng()));
 }
 
-
 }  // namespace
 
 struct Server::Impl {
@@ -62,7 +61,11 @@ struct Server::Impl {
     };
 
     Impl(ServerOptions o, const api::Api& a, Metrics& m)
-        : options(std::move(o)), api(a), metrics(m), io(options.worker_threads), acceptor(io),
+        : options(std::move(o)),
+          api(a),
+          metrics(m),
+          io(options.worker_threads),
+          acceptor(io),
           signals(io, SIGTERM, SIGINT) {}
 
     ServerOptions options;
@@ -115,7 +118,8 @@ struct Server::Impl {
         shutdown_timer = std::make_unique<asio::steady_timer>(io, options.shutdown_grace);
         shutdown_timer->async_wait([this](boost::system::error_code) {
             std::lock_guard g(connections_mutex);
-            if (!connections.empty()) spdlog::warn("shutdown grace period over; closing {} connections", connections.size());
+            if (!connections.empty())
+                spdlog::warn("shutdown grace period over; closing {} connections", connections.size());
             io.stop();
         });
         MaybeFinish();
@@ -139,7 +143,8 @@ struct Server::Impl {
             req.path = std::string(parsed->encoded_path());
             for (auto p : parsed->params()) req.query.emplace_back(std::string(p.key), std::string(p.value));
         }
-        if (auto it = msg.find(bhttp::field::authorization); it != msg.end()) req.authorization = std::string(it->value());
+        if (auto it = msg.find(bhttp::field::authorization); it != msg.end())
+            req.authorization = std::string(it->value());
         std::string_view incoming;
         if (auto it = msg.find("X-Request-Id"); it != msg.end()) incoming = it->value();
         req.request_id = RequestIdFrom(incoming);

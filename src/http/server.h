@@ -22,7 +22,7 @@ struct ServerOptions {
 // The HTTP/1.1 server: one I/O thread running C++20 coroutine sessions (keep-alive, per-route body
 // limits, idle timeouts), handlers on a worker pool, JSON access log, graceful SIGTERM/SIGINT.
 class Server {
-public:
+  public:
     Server(ServerOptions options, const api::Api& api, Metrics& metrics);
     ~Server();
 
@@ -32,7 +32,7 @@ public:
     void Run();
     void Stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

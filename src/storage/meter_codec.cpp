@@ -18,11 +18,13 @@ void PutVarint(std::vector<std::uint8_t>& out, std::uint64_t v) {
     out.push_back(static_cast<std::uint8_t>(v));
 }
 
-std::uint64_t ZigZag(std::int64_t v) { return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63); }
+std::uint64_t ZigZag(std::int64_t v) {
+    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
 std::int64_t UnZigZag(std::uint64_t v) { return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1); }
 
 class Reader {
-public:
+  public:
     explicit Reader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
     bool Varint(std::uint64_t& v) {
         v = 0;
@@ -42,7 +44,7 @@ public:
     }
     bool Done() const { return pos_ == bytes_.size(); }
 
-private:
+  private:
     std::span<const std::uint8_t> bytes_;
     size_t pos_ = 0;
 };

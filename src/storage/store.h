@@ -4,8 +4,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,7 +20,7 @@ namespace evni::storage {
 // Thrown by a store when a transaction lost a race with another one (serialization failure,
 // deadlock, a unique key inserted concurrently): the whole unit of work may be retried.
 class TransientConflict : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -66,7 +66,7 @@ struct SessionRecord {
     std::optional<bool> is_recurring;
     std::int64_t anomaly_count = 0;  // distinct categories
     std::int64_t analysis_version = 0;
-    std::vector<analysis::Anomaly> anomalies;   // filled by Find
+    std::vector<analysis::Anomaly> anomalies;  // filled by Find
     std::vector<std::uint8_t> analysis_state;  // IncrementalAnalyzer state
 };
 
@@ -88,7 +88,7 @@ struct SessionPage {
 };
 
 class TenantRepository {
-public:
+  public:
     virtual ~TenantRepository() = default;
     virtual void Insert(const domain::Tenant& tenant) = 0;
     virtual std::optional<domain::Tenant> Find(const std::string& tenant_id) = 0;
@@ -96,7 +96,7 @@ public:
 };
 
 class ApiKeyRepository {
-public:
+  public:
     virtual ~ApiKeyRepository() = default;
     virtual void Insert(const domain::ApiKey& key) = 0;
     // Lookup by the public prefix, across tenants (authentication happens before the tenant is known).
@@ -111,7 +111,7 @@ public:
 };
 
 class OrganizationRepository {
-public:
+  public:
     virtual ~OrganizationRepository() = default;
     virtual std::optional<domain::Organization> Find(const std::string& tenant_id) = 0;
     // Inserts or replaces the tenant's organization row.
@@ -119,7 +119,7 @@ public:
 };
 
 class MemberRepository {
-public:
+  public:
     virtual ~MemberRepository() = default;
     virtual std::vector<domain::Member> List(const std::string& tenant_id) = 0;
     virtual std::optional<domain::Member> Find(const std::string& tenant_id, const std::string& user_id) = 0;
@@ -147,7 +147,7 @@ struct AuditPage {
 };
 
 class AuditRepository {
-public:
+  public:
     virtual ~AuditRepository() = default;
     virtual void Append(const domain::AuditEntry& entry) = 0;
     // Newest first.
@@ -155,7 +155,7 @@ public:
 };
 
 class SessionRepository {
-public:
+  public:
     virtual ~SessionRepository() = default;
     // The session with its anomalies (not its meter values).
     virtual std::optional<SessionRecord> Find(const std::string& tenant_id, const std::string& session_id) = 0;
@@ -189,7 +189,7 @@ public:
 
 // One unit of work. Destroying it without Commit() rolls back.
 class Transaction {
-public:
+  public:
     virtual ~Transaction() = default;
     virtual TenantRepository& Tenants() = 0;
     virtual ApiKeyRepository& ApiKeys() = 0;
@@ -202,10 +202,9 @@ public:
 
 enum class TxMode { kRead, kWrite };
 
-
 // A database holding every tenant's data. Thread-safe: each thread begins its own transactions.
 class Store {
-public:
+  public:
     virtual ~Store() = default;
     virtual std::unique_ptr<Transaction> Begin(TxMode mode) = 0;
     // Runs pending migrations; returns the number applied.

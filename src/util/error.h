@@ -3,28 +3,27 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tl/expected.hpp>
 #include <variant>
 #include <vector>
-
-#include <tl/expected.hpp>
 
 namespace evni {
 
 // Expected failures. One table (HttpStatusOf) maps each code to an HTTP status.
 enum class ErrorCode {
-    kValidation,     // 422: field-level errors in `fields`
-    kBadRequest,     // 400
-    kUnauthorized,   // 401
-    kForbidden,      // 403
-    kNotFound,       // 404
+    kValidation,        // 422: field-level errors in `fields`
+    kBadRequest,        // 400
+    kUnauthorized,      // 401
+    kForbidden,         // 403
+    kNotFound,          // 404
     kMethodNotAllowed,  // 405
-    kConflict,       // 409
-    kGone,           // 410
-    kPayloadTooLarge,  // 413
-    kUnprocessable,  // 422 without field errors
-    kTooManyRequests,  // 429
-    kUnavailable,    // 503
-    kInternal,       // 500
+    kConflict,          // 409
+    kGone,              // 410
+    kPayloadTooLarge,   // 413
+    kUnprocessable,     // 422 without field errors
+    kTooManyRequests,   // 429
+    kUnavailable,       // 503
+    kInternal,          // 500
 };
 
 using LocPart = std::variant<std::string, std::int64_t>;

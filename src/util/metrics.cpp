@@ -61,7 +61,8 @@ std::string Metrics::Render() const {
     for (const auto& [k, v] : analyses_) out += fmt::format("evni_analyses_total{{result=\"{}\"}} {}\n", k, v);
     out += "# HELP evni_db_transaction_duration_seconds Database transaction durations by mode.\n";
     out += "# TYPE evni_db_transaction_duration_seconds histogram\n";
-    if (transactions_.empty()) RenderHistogram(out, "evni_db_transaction_duration_seconds", "mode=\"read\"", Histogram{});
+    if (transactions_.empty())
+        RenderHistogram(out, "evni_db_transaction_duration_seconds", "mode=\"read\"", Histogram{});
     for (const auto& [k, h] : transactions_) {
         RenderHistogram(out, "evni_db_transaction_duration_seconds", fmt::format("mode=\"{}\"", k), h);
     }

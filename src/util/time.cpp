@@ -1,8 +1,8 @@
 #include "util/time.h"
 
-#include <chrono>
-
 #include <date/date.h>
+
+#include <chrono>
 
 namespace evni {
 namespace {
@@ -21,8 +21,7 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 std::optional<EpochMs> DaysToMs(int y, int m, int d) {
     if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return std::nullopt;
-    date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)},
-                             date::day{static_cast<unsigned>(d)}};
+    date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)}, date::day{static_cast<unsigned>(d)}};
     if (!ymd.ok()) return std::nullopt;
     auto days = date::sys_days{ymd}.time_since_epoch().count();
     return static_cast<EpochMs>(days) * 86'400'000LL;

@@ -22,13 +22,13 @@ std::string FormatIsoDateTime(EpochMs ms);
 
 // Source of the current time; injected so tests are deterministic.
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual EpochMs NowMs() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     EpochMs NowMs() const override;
 };
 

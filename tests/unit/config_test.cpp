@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "config/config.h"
+
+#include <gtest/gtest.h>
 
 namespace evni::config {
 

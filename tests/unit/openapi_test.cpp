@@ -1,11 +1,12 @@
 // The OpenAPI document against the route table: every route documented, nothing documented that is
 // not served, and the document's shape (paths, security, derived error responses, enums).
+#include "api/openapi.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
-#include "api/openapi.h"
 #include "api/routes.h"
 
 namespace evni::api {
@@ -20,7 +21,7 @@ std::string Lower(std::string s) {
 }
 
 class OpenApiTest : public ::testing::Test {
-protected:
+  protected:
     // The real route table; handlers are never called, so the context can stay empty.
     Api api_{ApiContext{}};
     const DocRegistry& registry_ = DocRegistry::Default();

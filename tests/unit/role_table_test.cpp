@@ -16,7 +16,7 @@ namespace evni::api {
 namespace {
 
 class RoleTableTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(crypto::Init());
         dir_ = std::filesystem::temp_directory_path() / ("evni-roles-" + crypto::RandomHex(6));
@@ -28,7 +28,8 @@ protected:
         keys_ = std::make_unique<ApiKeyService>(*store_, clock_);
         sessions_ = std::make_unique<SessionService>(*store_, clock_, metrics_);
         orgs_ = std::make_unique<OrganizationService>(*store_, clock_, *keys_);
-        api_ = std::make_unique<Api>(ApiContext{store_.get(), &clock_, &metrics_, sessions_.get(), keys_.get(), orgs_.get()});
+        api_ = std::make_unique<Api>(
+            ApiContext{store_.get(), &clock_, &metrics_, sessions_.get(), keys_.get(), orgs_.get()});
         auto t = keys_->CreateTenant("ops", domain::Role::kSuperAdmin);
         ASSERT_TRUE(t);
         tokens_[domain::Role::kSuperAdmin] = t->admin_key.secret;

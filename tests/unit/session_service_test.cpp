@@ -1,12 +1,13 @@
 // Sessions use cases against a real database, on SQLite and on PostgreSQL: upsert, replace, append,
 // isolation, atomicity and incremental analysis equal to a full re-analysis.
+#include "api/session_service.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
 #include "api/api_key_service.h"
-#include "api/session_service.h"
 #include "storage_test_backend.h"
 #include "util/crypto.h"
 
@@ -14,7 +15,7 @@ namespace evni::api {
 namespace {
 
 class FixedClock final : public Clock {
-public:
+  public:
     EpochMs NowMs() const override { return now; }
     EpochMs now = 1773050400000LL;  // 2026-03-09T10:00:00Z, after every session of these tests (no future values)
 };
@@ -24,7 +25,9 @@ constexpr EpochMs kT0 = 1772186400000LL;  // 2026-02-27T10:00:00Z
 domain::MeterValue Energy(EpochMs t, double kwh) {
     return {t, kwh, "Energy.Active.Import.Register", "kWh", std::nullopt, std::nullopt, false};
 }
-domain::MeterValue Power(EpochMs t, double kw) { return {t, kw, "Power.Active.Import", "kW", std::nullopt, std::nullopt, false}; }
+domain::MeterValue Power(EpochMs t, double kw) {
+    return {t, kw, "Power.Active.Import", "kW", std::nullopt, std::nullopt, false};
+}
 domain::MeterValue Soc(EpochMs t, double pct) { return {t, pct, "SoC", "Percent", std::nullopt, std::nullopt, false}; }
 
 // A 7.4 kW AC session at 1-minute cadence: energy, power, SoC.
@@ -40,7 +43,7 @@ domain::MeterValues AcSession(int minutes) {
 }
 
 class SessionServiceTest : public ::testing::TestWithParam<testing::Backend> {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(crypto::Init());
         db_ = std::make_unique<testing::TestDatabase>(GetParam());

@@ -30,13 +30,16 @@ Statement& Statement::Bind(int i, std::string_view v) {
           "bind");
     return *this;
 }
-Statement& Statement::Bind(int i, const std::optional<std::string>& v) { return v ? Bind(i, std::string_view(*v)) : BindNull(i); }
+Statement& Statement::Bind(int i, const std::optional<std::string>& v) {
+    return v ? Bind(i, std::string_view(*v)) : BindNull(i);
+}
 Statement& Statement::Bind(int i, const std::optional<std::int64_t>& v) { return v ? Bind(i, *v) : BindNull(i); }
 Statement& Statement::Bind(int i, const std::optional<double>& v) { return v ? Bind(i, *v) : BindNull(i); }
 Statement& Statement::BindBlob(int i, std::span<const std::uint8_t> v) {
-    Check(sqlite3_db_handle(stmt_),
-          sqlite3_bind_blob64(stmt_, i, v.empty() ? "" : static_cast<const void*>(v.data()), v.size(), SQLITE_TRANSIENT),
-          "bind");
+    Check(
+        sqlite3_db_handle(stmt_),
+        sqlite3_bind_blob64(stmt_, i, v.empty() ? "" : static_cast<const void*>(v.data()), v.size(), SQLITE_TRANSIENT),
+        "bind");
     return *this;
 }
 Statement& Statement::BindNull(int i) {

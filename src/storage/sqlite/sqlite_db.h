@@ -16,13 +16,13 @@ namespace evni::storage::sqlite {
 // An unexpected database failure (I/O error, corruption, constraint bug). Expected outcomes such as
 // "not found" are never exceptions; this one is caught at the request boundary (500).
 class DbError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // A prepared statement owned by a Connection's cache; Reset() runs automatically on next use.
 class Statement {
-public:
+  public:
     explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
     // Resets the cached statement so that an unfinished read does not keep its snapshot open.
     ~Statement();
@@ -54,13 +54,13 @@ public:
     std::span<const std::uint8_t> Blob(int col) const;
     void Reset();
 
-private:
+  private:
     sqlite3_stmt* stmt_;
 };
 
 // One SQLite connection with a cache of prepared statements keyed by SQL text.
 class Connection {
-public:
+  public:
     Connection(const std::string& path, bool read_only);
     ~Connection();
     Connection(const Connection&) = delete;
@@ -74,7 +74,7 @@ public:
     bool InAutocommit() const;
     int Changes() const;
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };

@@ -4,8 +4,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -33,9 +33,12 @@ std::optional<bool> ToOptBool(const std::optional<std::int64_t>& v) {
 
 std::string_view ClientStatusText(domain::ClientStatus s) {
     switch (s) {
-        case domain::ClientStatus::kCompleted: return "completed";
-        case domain::ClientStatus::kInvalid: return "invalid";
-        case domain::ClientStatus::kNone: break;
+        case domain::ClientStatus::kCompleted:
+            return "completed";
+        case domain::ClientStatus::kInvalid:
+            return "invalid";
+        case domain::ClientStatus::kNone:
+            break;
     }
     return "";
 }
@@ -46,7 +49,7 @@ domain::ClientStatus ParseClientStatus(const std::optional<std::string>& s) {
 }
 
 class SqliteTenants final : public TenantRepository {
-public:
+  public:
     explicit SqliteTenants(Connection& c) : c_(c) {}
     void Insert(const domain::Tenant& t) override {
         c_.Prepare("INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)")
@@ -67,7 +70,7 @@ public:
         return s.Int(0);
     }
 
-private:
+  private:
     Connection& c_;
 };
 
@@ -93,7 +96,7 @@ domain::ApiKey ReadKey(const Statement& s) {
 }
 
 class SqliteApiKeys final : public ApiKeyRepository {
-public:
+  public:
     explicit SqliteApiKeys(Connection& c) : c_(c) {}
     void Insert(const domain::ApiKey& k) override {
         c_.Prepare(
@@ -158,12 +161,12 @@ public:
         return ids;
     }
 
-private:
+  private:
     Connection& c_;
 };
 
 class SqliteOrganizations final : public OrganizationRepository {
-public:
+  public:
     explicit SqliteOrganizations(Connection& c) : c_(c) {}
     std::optional<domain::Organization> Find(const std::string& tenant_id) override {
         auto s = c_.Prepare(
@@ -210,7 +213,7 @@ public:
             .Run();
     }
 
-private:
+  private:
     Connection& c_;
 };
 
@@ -245,7 +248,7 @@ constexpr std::string_view kInvitationColumns =
     "id, tenant_id, email, role, token_hash, invited_by, invited_at, expires_at, accepted_at, revoked_at";
 
 class SqliteMembers final : public MemberRepository {
-public:
+  public:
     explicit SqliteMembers(Connection& c) : c_(c) {}
     std::vector<domain::Member> List(const std::string& tenant_id) override {
         auto s = c_.Prepare("SELECT " + std::string(kMemberColumns) +
@@ -256,13 +259,15 @@ public:
         return out;
     }
     std::optional<domain::Member> Find(const std::string& tenant_id, const std::string& user_id) override {
-        auto s = c_.Prepare("SELECT " + std::string(kMemberColumns) + " FROM members WHERE tenant_id = ?1 AND user_id = ?2");
+        auto s =
+            c_.Prepare("SELECT " + std::string(kMemberColumns) + " FROM members WHERE tenant_id = ?1 AND user_id = ?2");
         s.Bind(1, tenant_id).Bind(2, user_id);
         if (!s.Step()) return std::nullopt;
         return ReadMember(s);
     }
     std::optional<domain::Member> FindByEmail(const std::string& tenant_id, const std::string& email) override {
-        auto s = c_.Prepare("SELECT " + std::string(kMemberColumns) + " FROM members WHERE tenant_id = ?1 AND email = ?2");
+        auto s =
+            c_.Prepare("SELECT " + std::string(kMemberColumns) + " FROM members WHERE tenant_id = ?1 AND email = ?2");
         s.Bind(1, tenant_id).Bind(2, email);
         if (!s.Step()) return std::nullopt;
         return ReadMember(s);
@@ -285,7 +290,10 @@ public:
             .Run();
     }
     void Delete(const std::string& tenant_id, const std::string& user_id) override {
-        c_.Prepare("DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2").Bind(1, tenant_id).Bind(2, user_id).Run();
+        c_.Prepare("DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2")
+            .Bind(1, tenant_id)
+            .Bind(2, user_id)
+            .Run();
     }
     std::int64_t CountAdmins(const std::string& tenant_id) override {
         auto s = c_.Prepare("SELECT count(*) FROM members WHERE tenant_id = ?1 AND role IN ('admin', 'super_admin')");
@@ -334,12 +342,12 @@ public:
             .Run();
     }
 
-private:
+  private:
     Connection& c_;
 };
 
 class SqliteAudit final : public AuditRepository {
-public:
+  public:
     explicit SqliteAudit(Connection& c) : c_(c) {}
     void Append(const domain::AuditEntry& e) override {
         c_.Prepare(
@@ -365,12 +373,13 @@ public:
             "WHERE tenant_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3");
         s.Bind(1, tenant_id).Bind(2, page_size).Bind(3, (page - 1) * page_size);
         while (s.Step()) {
-            out.items.push_back({s.Int(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.OptText(7)});
+            out.items.push_back(
+                {s.Int(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.OptText(7)});
         }
         return out;
     }
 
-private:
+  private:
     Connection& c_;
 };
 
@@ -410,7 +419,7 @@ SessionRecord ReadSession(const Statement& s) {
 }
 
 class SqliteSessions final : public SessionRepository {
-public:
+  public:
     explicit SqliteSessions(Connection& c) : c_(c) {}
 
     std::optional<SessionRecord> Find(const std::string& tenant_id, const std::string& session_id) override {
@@ -460,7 +469,9 @@ public:
         if (identity.Step() && (identity.OptText(0) != r.connector_id || identity.OptText(1) != r.evse_id ||
                                 identity.OptInt(2) != r.started_at)) {
             identity.Reset();
-            c_.Prepare("UPDATE sessions SET connector_id = ?2, evse_id = ?3, started_at = ?4 WHERE pk = ?1 AND tenant_id = ?5")
+            c_.Prepare(
+                  "UPDATE sessions SET connector_id = ?2, evse_id = ?3, started_at = ?4 WHERE pk = ?1 AND tenant_id = "
+                  "?5")
                 .Bind(1, r.pk)
                 .Bind(2, r.connector_id)
                 .Bind(3, r.evse_id)
@@ -505,7 +516,8 @@ public:
 
     void AppendChunk(const SessionRecord& r, std::int64_t seq, std::span<const domain::MeterValue> values) override {
         auto bytes = EncodeMeterChunk(values);
-        c_.Prepare("INSERT INTO meter_chunks (session_pk, seq, tenant_id, value_count, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+        c_.Prepare(
+              "INSERT INTO meter_chunks (session_pk, seq, tenant_id, value_count, data) VALUES (?1, ?2, ?3, ?4, ?5)")
             .Bind(1, r.pk)
             .Bind(2, seq)
             .Bind(3, r.tenant_id)
@@ -515,7 +527,10 @@ public:
     }
 
     void DeleteChunks(const SessionRecord& r) override {
-        c_.Prepare("DELETE FROM meter_chunks WHERE session_pk = ?1 AND tenant_id = ?2").Bind(1, r.pk).Bind(2, r.tenant_id).Run();
+        c_.Prepare("DELETE FROM meter_chunks WHERE session_pk = ?1 AND tenant_id = ?2")
+            .Bind(1, r.pk)
+            .Bind(2, r.tenant_id)
+            .Run();
     }
 
     domain::MeterValues LoadValues(const SessionRecord& r) override {
@@ -573,8 +588,13 @@ public:
         auto s = c_.Prepare(
             "SELECT count(DISTINCT session_pk) FROM session_anomalies WHERE tenant_id = ?1 AND station_id = ?2 "
             "AND connector_id IS ?3 AND category = ?4 AND start_ts BETWEEN ?5 AND ?6 AND session_pk <> ?7");
-        s.Bind(1, r.tenant_id).Bind(2, r.station_id).Bind(3, r.connector_id).Bind(4, category).Bind(5, from).Bind(6, to).Bind(
-            7, r.pk);
+        s.Bind(1, r.tenant_id)
+            .Bind(2, r.station_id)
+            .Bind(3, r.connector_id)
+            .Bind(4, category)
+            .Bind(5, from)
+            .Bind(6, to)
+            .Bind(7, r.pk);
         s.Step();
         return s.Int(0);
     }
@@ -585,8 +605,13 @@ public:
             "SELECT started_at, ended_at FROM sessions WHERE tenant_id = ?1 AND station_id = ?2 "
             "AND connector_id IS ?3 AND pk <> ?4 AND started_at IS NOT NULL AND started_at <= ?6 AND ended_at >= ?5 "
             "ORDER BY started_at LIMIT ?7");
-        s.Bind(1, r.tenant_id).Bind(2, r.station_id).Bind(3, r.connector_id).Bind(4, r.pk).Bind(5, from).Bind(6, to).Bind(
-            7, limit);
+        s.Bind(1, r.tenant_id)
+            .Bind(2, r.station_id)
+            .Bind(3, r.connector_id)
+            .Bind(4, r.pk)
+            .Bind(5, from)
+            .Bind(6, to)
+            .Bind(7, limit);
         std::vector<analysis::SessionSpan> out;
         while (s.Step()) out.push_back({s.Int(0), s.Int(1)});
         return out;
@@ -644,7 +669,7 @@ public:
         }
     }
 
-private:
+  private:
     Connection& c_;
 };
 
@@ -668,7 +693,7 @@ struct PooledConnection {
 class SqliteStore;
 
 class SqliteTransaction final : public Transaction {
-public:
+  public:
     SqliteTransaction(SqliteStore& store, PooledConnection* pc, TxMode mode, std::unique_lock<std::mutex> write_lock,
                       std::uint64_t batch);
     ~SqliteTransaction() override;
@@ -680,7 +705,7 @@ public:
     AuditRepository& Audit() override { return pc_->repos->audit; }
     void Commit() override;
 
-private:
+  private:
     SqliteStore& store_;
     PooledConnection* pc_;
     TxMode mode_;
@@ -700,7 +725,7 @@ constexpr int kMaxBatchUnits = 64;
 constexpr auto kMaxBatchAge = std::chrono::milliseconds(4);
 
 class SqliteStore final : public Store {
-public:
+  public:
     explicit SqliteStore(const SqliteOptions& o) : options_(o) {
         if (o.single_node_lock) AcquireNodeLock();
         writer_.conn = std::make_unique<Connection>(o.path, false);
@@ -807,8 +832,9 @@ public:
         auto lock = LockWriter();
         EndBatch();
         auto& c = *writer_.conn;
-        c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-               "applied_at INTEGER NOT NULL)");
+        c.Exec(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at INTEGER NOT NULL)");
         int applied = 0;
         for (const auto& m : sqlite_migrations()) {
             c.Exec("BEGIN IMMEDIATE");
@@ -903,7 +929,7 @@ public:
         if (options_.observer) options_.observer(mode, seconds);
     }
 
-private:
+  private:
     void AcquireNodeLock() {
         std::string lock_path = options_.path + ".lock";
         lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
