@@ -289,20 +289,39 @@ struct Connection::Bound {
     std::vector<int> formats;
 };
 
+// A prepared statement runs a generic plan after its first five executions, planned with the table
+// sizes and statistics of that moment, and PostgreSQL plans it again only after an ANALYZE changes
+// them. Planned on a new, almost empty database (a fresh installation under load, where autovacuum
+// may take a minute or more to analyze), that plan can pick a small index on tenant_id alone over
+// the unique one and filter a whole tenant's rows on every lookup. So a statement is prepared
+// again after 100, 1,000, 10,000, ... executions: plans follow the growth at a negligible cost.
+constexpr std::int64_t kFirstReplan = 100;
+constexpr std::int64_t kReplanFactor = 10;
+
 const std::string& Connection::PrepareCached(std::string_view sql, const Bound& bound) {
     // The key includes the parameter types: one SQL text could be sent with different types.
     std::string key(sql);
     key.append(1, '\0').append(reinterpret_cast<const char*>(bound.types.data()), bound.types.size() * sizeof(Oid));
     auto it = prepared_.find(key);
-    if (it == prepared_.end()) {
-        std::string name = "evni_" + std::to_string(prepared_.size() + 1);
-        std::string text(sql);
-        PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), bound.Size(), bound.types.data());
-        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) Fail(res, "prepare");
-        PQclear(res);
-        it = prepared_.emplace(std::move(key), std::move(name)).first;
+    if (it != prepared_.end()) {
+        auto& p = it->second;
+        if (++p.executions < p.replan_at || PQtransactionStatus(conn_) == PQTRANS_INERROR) return p.name;
+        ExecScript("DEALLOCATE " + p.name);
+        p.name.clear();
+        p.replan_at = p.executions * kReplanFactor;
+    } else {
+        it = prepared_.emplace(std::move(key), Prepared{{}, 1, kFirstReplan}).first;
     }
-    return it->second;
+    std::string name = "evni_" + std::to_string(++statements_);
+    std::string text(sql);
+    PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), bound.Size(), bound.types.data());
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        prepared_.erase(it);
+        Fail(res, "prepare");
+    }
+    PQclear(res);
+    it->second.name = std::move(name);
+    return it->second.name;
 }
 
 Result Connection::Exec(std::string_view sql, const Params& params) {

@@ -153,7 +153,13 @@ class Connection {
     const std::string& PrepareCached(std::string_view sql, const Bound& bound);
     [[noreturn]] void Fail(pg_result* res, std::string_view what);
     pg_conn* conn_ = nullptr;
-    std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
+    struct Prepared {
+        std::string name;
+        std::int64_t executions = 0;
+        std::int64_t replan_at = 0;  // prepared again at this many executions
+    };
+    std::unordered_map<std::string, Prepared> prepared_;  // SQL text and parameter types -> statement
+    std::int64_t statements_ = 0;                          // names handed out
 };
 
 // A bounded, thread-safe pool of connections. Acquire blocks while all are in use (up to a timeout);

@@ -369,7 +369,7 @@ class PgSessions final : public SessionRepository {
         Params p;
         p.Add(tenant_id);
         std::string where = " FROM sessions WHERE tenant_id = $1";
-        auto next = [&p] { return "$" + std::to_string(p.Size() + 1); };
+        auto next = [&p] { return std::string(1, '$').append(std::to_string(p.Size() + 1)); };
         if (f.station_id) {
             where += " AND station_id = " + next();
             p.Add(*f.station_id);

@@ -11,7 +11,12 @@ namespace {
 // Rows per INSERT statement (a table of n columns binds 64 * n parameters; the limit is 65535).
 constexpr std::size_t kRowsPerInsert = 64;
 
-std::string Quoted(std::string_view identifier) { return "\"" + std::string(identifier) + "\""; }
+std::string Quoted(std::string_view identifier) {
+    std::string out;
+    out.reserve(identifier.size() + 2);
+    out.append(1, '"').append(identifier).append(1, '"');
+    return out;
+}
 
 std::string SelectList(const TableSpec& t) {
     std::string out;
@@ -269,7 +274,7 @@ class PgTableWriter final : public TableWriter {
             sql += r == 0 ? "(" : ", (";
             for (std::size_t c = 0; c < t.columns.size(); ++c) {
                 if (c > 0) sql += ", ";
-                sql += "$" + std::to_string(param++);
+                sql.append(1, '$').append(std::to_string(param++));
                 if (t.columns[c].type == ColumnType::kJson) sql += "::jsonb";
             }
             sql += ")";

@@ -7,7 +7,12 @@
 namespace evni::storage::sqlite {
 namespace {
 
-std::string Quoted(std::string_view identifier) { return "\"" + std::string(identifier) + "\""; }
+std::string Quoted(std::string_view identifier) {
+    std::string out;
+    out.reserve(identifier.size() + 2);
+    out.append(1, '"').append(identifier).append(1, '"');
+    return out;
+}
 
 [[noreturn]] void BadValue(const TableSpec& t, const ColumnSpec& c) {
     throw DbError("store copy: unexpected value type for " + std::string(t.name) + "." + std::string(c.name));
