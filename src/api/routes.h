@@ -22,6 +22,7 @@ namespace evni::api {
 class SessionService;
 class ApiKeyService;
 class OrganizationService;
+class EventSink;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -43,7 +44,8 @@ struct ApiContext {
     SessionService* sessions = nullptr;
     ApiKeyService* api_keys = nullptr;
     OrganizationService* organizations = nullptr;
-    std::string docs_dir{};  // files of the /docs viewer; empty: "docs" next to the binary
+    EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
+    std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

@@ -105,6 +105,23 @@ analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r, sto
     return o;
 }
 
+void SessionService::Notify(storage::Transaction& tx, SessionWriteKind kind, const SessionRecord* before,
+                            const SessionRecord& after) const {
+    if (listeners_.empty()) return;
+    const SessionWrite write{kind, before, after};
+    for (auto* l : listeners_) l->OnSessionWritten(tx, write);
+}
+
+namespace {
+// The row as it was before a write, without its (large, listener-irrelevant) analysis state.
+SessionRecord Snapshot(SessionRecord& r) {
+    auto state = std::move(r.analysis_state);
+    SessionRecord copy = r;
+    r.analysis_state = std::move(state);
+    return copy;
+}
+}  // namespace
+
 void SessionService::ApplyFields(SessionRecord& r, const SessionChanges& c) const {
     if (c.connector_id.present) r.connector_id = c.connector_id.value;
     if (c.evse_id.present) r.evse_id = c.evse_id.value;
@@ -279,10 +296,12 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
         if (r.value_count == 0) r.message = "No meter values yet; inference runs once the session has at least 3";
         sessions.Update(r);
         sessions.RegisterStation(r, r.created_at);
+        Notify(*tx, SessionWriteKind::kInsert, nullptr, r);
         tx->Commit();
         return r;
     }
 
+    const SessionRecord before = Snapshot(*existing);
     r = std::move(*existing);
     if (r.station_id != cmd.station_id) {
         return Fail(Error::Conflict(
@@ -310,6 +329,7 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
     }
     sessions.Update(r);
     if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
+    Notify(*tx, SessionWriteKind::kUpsert, &before, r);
     tx->Commit();
     return r;
 }
@@ -322,6 +342,7 @@ Result<SessionRecord> SessionService::ReplaceOnce(const domain::Principal& who, 
     auto& sessions = tx->Sessions();
     auto existing = sessions.Find(who.tenant_id, session_id);
     if (!existing) return Fail(Error::NotFound("Session not found"));
+    const SessionRecord before = Snapshot(*existing);
     SessionRecord r = std::move(*existing);
     const auto connector_before = std::make_pair(r.connector_id, r.evse_id);
     ApplyFields(r, changes);
@@ -335,6 +356,7 @@ Result<SessionRecord> SessionService::ReplaceOnce(const domain::Principal& who, 
     AnalyzeFull(*tx, r, &values);
     sessions.Update(r);
     if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
+    Notify(*tx, SessionWriteKind::kReplace, &before, r);
     tx->Commit();
     return r;
 }
@@ -345,6 +367,7 @@ Result<SessionRecord> SessionService::AppendOnce(const domain::Principal& who, c
     auto& sessions = tx->Sessions();
     auto existing = sessions.Find(who.tenant_id, session_id);
     if (!existing) return Fail(Error::NotFound("Session not found"));
+    const SessionRecord before = Snapshot(*existing);
     SessionRecord r = std::move(*existing);
     const bool facts_changed = changes.metadata_json.present && changes.metadata_json.value != r.metadata_json;
     const auto connector_before = std::make_pair(r.connector_id, r.evse_id);
@@ -371,6 +394,7 @@ Result<SessionRecord> SessionService::AppendOnce(const domain::Principal& who, c
     }
     sessions.Update(r);
     if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
+    Notify(*tx, SessionWriteKind::kAppend, &before, r);
     tx->Commit();
     return r;
 }

@@ -5,6 +5,7 @@
 
 #include "analysis/sorc.h"
 #include "api/json_util.h"
+#include "api/session_listener.h"
 #include "domain/meter_value.h"
 #include "domain/session.h"
 #include "storage/store.h"
@@ -56,7 +57,13 @@ class SessionService {
     Result<SessionDetail> Get(const domain::Principal& who, const std::string& session_id);
     Result<storage::SessionPage> List(const domain::Principal& who, const storage::SessionFilter& filter);
 
+    // Registers a listener called in every session write's transaction (before it commits), in the
+    // order added. Call before serving; the listener must outlive the service.
+    void AddListener(SessionWriteListener* listener) { listeners_.push_back(listener); }
+
   private:
+    void Notify(storage::Transaction& tx, SessionWriteKind kind, const storage::SessionRecord* before,
+                const storage::SessionRecord& after) const;
     Result<storage::SessionRecord> UpsertOnce(const domain::Principal& who, const UpsertSession& command);
     Result<storage::SessionRecord> ReplaceOnce(const domain::Principal& who, const std::string& session_id,
                                                const SessionChanges& changes);
@@ -75,6 +82,7 @@ class SessionService {
     const Clock& clock_;
     Metrics& metrics_;
     double threshold_;
+    std::vector<SessionWriteListener*> listeners_;
 };
 
 // Decodes a session in the request shape of POST /v1/sessions (also used by batch and `evni

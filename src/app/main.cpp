@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "api/api_key_service.h"
+#include "api/events.h"
 #include "api/openapi.h"
 #include "api/organization_service.h"
 #include "api/routes.h"
@@ -24,6 +25,7 @@
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/scheduler.h"
 
 namespace {
 
@@ -80,8 +82,11 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::SessionService sessions(*store, clock, metrics);
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
-    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations};
+    api::NullEventSink events;
+    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
     ctx.docs_dir = docs_dir;
+    // Periodic background tasks register here (Scheduler::Every) before Start().
+    Scheduler scheduler;
     api::Api api(ctx);
     http::ServerOptions so;
     so.host = listen->host;
@@ -91,7 +96,9 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     http::Server server(so, api, metrics);
     auto port = server.Listen();
     spdlog::info("evni {} listening on {}:{} (database {})", kVersion, listen->host, port, RedactedDbUrl(cfg.db));
+    scheduler.Start();
     server.Run();
+    scheduler.Stop();
     spdlog::info("evni stopped");
     return 0;
 }
