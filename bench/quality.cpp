@@ -4,7 +4,8 @@
 // precision/recall/F1 per category, macro-F1, session-level F1 of isAnomaly and false-positive rates.
 //
 // Usage: evni_bench_quality [--data-dir DIR] [--seed N] [--clean N] [--per-category N] [--hard N]
-//                           [--show CATEGORY]
+//                           [--show CATEGORY|NEGATIVES] [--dump SESSION_ID]
+// --show NEGATIVES lists the clean and hard-negative sessions the engine flags, with what it found.
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository.
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -121,6 +123,15 @@ Report Evaluate(const std::vector<Case>& cases, const std::vector<Output>& outpu
             }
         }
         const bool truth = !session.labels.empty();
+        if (!truth && out.is_anomaly && show == "NEGATIVES") {
+            std::printf("  [%s] flagged negative %s (%s):", name, session.id.c_str(), session.profile.c_str());
+            for (const Detection& d : out.detections) {
+                std::printf(" %s +%.1f..+%.1f min", d.category.c_str(),
+                            (d.start_ms - session.values.front().timestamp) / 60000.0,
+                            (d.end_ms - session.values.front().timestamp) / 60000.0);
+            }
+            std::printf("\n");
+        }
         if (truth && out.is_anomaly) ++report.tp;
         if (!truth && out.is_anomaly) ++report.fp;
         if (truth && !out.is_anomaly) ++report.fn;
@@ -327,10 +338,13 @@ void Print(const char* name, const Report& r, bool with_categories) {
 std::string DefaultDataDir() {
     if (const char* env = std::getenv("EVNI_DATA_DIR"); env != nullptr && *env != '\0') return env;
     // This file is <repo>/bench/quality.cpp; the data lives in ../shared/data next to the repository.
-    std::string here = __FILE__;
-    const auto slash = here.find_last_of('/');
-    const std::string bench = slash == std::string::npos ? "." : here.substr(0, slash);
-    return bench + "/../../shared/data";
+    // EVNI_BENCH_DIR is the absolute source directory (CMake): __FILE__ is relative under ccache builds.
+    // ../shared/data next to the repository; a git worktree in <dir>/wt/<name> also looks next to <dir>.
+    for (const char* up : {"/../../shared/data", "/../../../shared/data"}) {
+        const std::string dir = std::string(EVNI_BENCH_DIR) + up;
+        if (std::filesystem::is_directory(dir)) return dir;
+    }
+    return std::string(EVNI_BENCH_DIR) + "/../../shared/data";
 }
 
 }  // namespace

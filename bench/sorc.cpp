@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -331,10 +332,13 @@ void RunEpfl(const std::string& data_dir) {
 
 std::string DefaultDataDir() {
     if (const char* env = std::getenv("EVNI_DATA_DIR"); env != nullptr && *env != '\0') return env;
-    std::string here = __FILE__;
-    const auto slash = here.find_last_of('/');
-    const std::string bench = slash == std::string::npos ? "." : here.substr(0, slash);
-    return bench + "/../../shared/data";
+    // EVNI_BENCH_DIR is the absolute source directory (CMake): __FILE__ is relative under ccache builds.
+    // ../shared/data next to the repository; a git worktree in <dir>/wt/<name> also looks next to <dir>.
+    for (const char* up : {"/../../shared/data", "/../../../shared/data"}) {
+        const std::string dir = std::string(EVNI_BENCH_DIR) + up;
+        if (std::filesystem::is_directory(dir)) return dir;
+    }
+    return std::string(EVNI_BENCH_DIR) + "/../../shared/data";
 }
 
 }  // namespace

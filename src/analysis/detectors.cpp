@@ -370,8 +370,20 @@ void EnergyPitDetector::Close(const GroupSignals& s, AnomalySink& sink) {
             const double missing_h = (expected_kwh - (s.imported_kwh - before_imported_kwh)) / before_power_kw;
             const double missing_ms = std::clamp(missing_h * 3'600'000.0, 0.0, 1e13);
             duration_ms = std::clamp(static_cast<domain::EpochMs>(missing_ms), lower, upper);
+        } else if (before_had_energy && s.has_energy && before_power_kw > 0.0 && quantum > 0.0) {
+            // A coarser register still bounds the missing energy to within one step either way: the pause lies
+            // where that bound and the readings' bracket overlap (the middle of the overlap is the estimate).
+            const double counted_kwh = s.imported_kwh - before_imported_kwh;
+            const double to_ms = 3'600'000.0 / before_power_kw;
+            const double hi_ms = static_cast<double>(upper) - std::max(0.0, counted_kwh - quantum) * to_ms;
+            const double lo_ms = static_cast<double>(upper) - (counted_kwh + quantum) * to_ms;
+            const double from = std::max(static_cast<double>(lower), lo_ms);
+            const double to = std::min(static_cast<double>(upper), hi_ms);
+            if (from <= to) duration_ms = static_cast<domain::EpochMs>(0.5 * (from + to));
         }
-        if (duration_ms < kMinPitMs) return;  // EV-side pause shorter than 3 min
+        // EV-side pause of 3 min or less. A bracket centred on exactly 3 min (e.g. three zero readings 60 s apart)
+        // is as likely shorter as longer: no evidence of a pit.
+        if (duration_ms <= kMinPitMs) return;
         const double rise = imported_at_last_zero_kwh - imported_at_open_kwh;
         // The register kept counting: the power reading is stale, not the delivery.
         if (rise > std::max(0.05, 2.0 * quantum)) return;
@@ -386,6 +398,15 @@ void EnergyPitDetector::Close(const GroupSignals& s, AnomalySink& sink) {
             needed_ms = std::max(needed_ms, static_cast<domain::EpochMs>(std::min(step_ms, 1e10)));
         }
         if (plateau_ms < needed_ms) return;
+        // The time the energy counted across the plateau needs at the rate before it is not a pause: on a coarse
+        // meter a short EV pause (< 3 min) plus one meter step's worth of delivery easily spans 3 min of flat
+        // register. What is left is the pause ("missing energy", as in power mode).
+        if (rate_before_kw > 0.0) {
+            const double counted_kwh = std::max(0.0, s.imported_kwh - imported_at_open_kwh);
+            const double missing_ms =
+                static_cast<double>(s.timestamp_ms - start_ms) - counted_kwh / rate_before_kw * 3'600'000.0;
+            if (missing_ms < static_cast<double>(kMinPitMs)) return;
+        }
     }
     if (s.offered_known) flags |= 4;
     // Load management: the offered power was ~0 for at least half of the pit.
