@@ -341,6 +341,37 @@ double DcCapacityPrior(double peak_kw) {
     return kTable.back().second;
 }
 
+// Spread (log-normal sigma) of the DC capacity prior by peak power: the EPFL table's implied capacities spread
+// widely among slow DC sessions (log-sd ~0.4 at <= 50 kW: small cars, plug-in hybrids and throttled big cars mix)
+// and narrowly among fast ones (~0.13-0.2 at >= 100 kW). Above 75 kW it stays at 0.28 all the same: the table
+// mixes cars whose SoC scales differ, and a narrower prior would outweigh a visible taper.
+double DcCapacitySigma(double peak_kw) {
+    if (peak_kw <= 50.0) return 0.40;
+    if (peak_kw <= 75.0) return 0.40 + (0.28 - 0.40) * (peak_kw - 50.0) / 25.0;
+    return 0.28;
+}
+
+// When the session's peak sits at the charger's rating, the charger limited it and the car may be able to draw
+// more: the capacity prior is that of all cars with a peak of at least the rating (EPFL: median implied capacity
+// 77 kWh for cars reaching >= 50 kW, log-sd 0.32; 81 kWh and 0.16 for >= 100 kW; 83 kWh and 0.13 for >= 150 kW).
+std::pair<double, double> DcCapacityPriorAtLeast(double peak_kw) {
+    static constexpr std::array<std::array<double, 3>, 7> kTable = {{{0.0, 76.5, 0.40},
+                                                                     {25.0, 76.6, 0.39},
+                                                                     {50.0, 77.3, 0.32},
+                                                                     {75.0, 78.9, 0.21},
+                                                                     {100.0, 80.6, 0.16},
+                                                                     {125.0, 82.5, 0.13},
+                                                                     {150.0, 83.3, 0.13}}};
+    for (std::size_t i = 1; i < kTable.size(); ++i) {
+        if (peak_kw <= kTable[i][0]) {
+            const double f = (peak_kw - kTable[i - 1][0]) / (kTable[i][0] - kTable[i - 1][0]);
+            return {kTable[i - 1][1] + f * (kTable[i][1] - kTable[i - 1][1]),
+                    kTable[i - 1][2] + f * (kTable[i][2] - kTable[i - 1][2])};
+        }
+    }
+    return {kTable.back()[1], kTable.back()[2]};
+}
+
 // Effective capacity prior of AC cars: single-phase 3.7 kW is mostly small cars and plug-in hybrids; 7.4-22 kW
 // typical 50-77 kWh battery-electric cars, plus ~10 % on-board charger losses.
 double AcCapacityPrior(double peak_kw) {
@@ -438,7 +469,12 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
 
     // Capacity prior (log-normal).
     double mu = std::log(dc ? DcCapacityPrior(peak_kw) : AcCapacityPrior(peak_kw > 0.0 ? peak_kw : rating));
-    double sigma = dc ? 0.28 : 0.32;
+    double sigma = dc ? DcCapacitySigma(peak_kw) : 0.32;
+    if (dc && rating > 0.0 && peak_kw >= 0.93 * rating) {
+        const auto [median, spread] = DcCapacityPriorAtLeast(rating);
+        mu = std::log(median);
+        sigma = spread;
+    }
     if (options.prior) {
         const SocPrior& prior = *options.prior;
         std::vector<double> similar;
