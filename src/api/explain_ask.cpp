@@ -152,7 +152,7 @@ const std::vector<IntentKeys>& Keys() {
           "andere sitzungen", "wie oft",         "geschiedenis", "eerder",     "vorige",    "herhaal",
           "terugker",         "andere sessies",  "hoe vaak",     "historique", "précédent", "répét",
           "autres sessions",  "combien de fois", "historial",    "anterior",   "repit",     "otras sesiones",
-          "frecuencia"}},
+          "frecuencia",       "antes$",          "ya había",     "przedtem"}},
         {Intent::kBilling, {"cost",  "price",   "bill",   "tariff", "invoice", "money",  "koszt",   "cena",
                             "ceny",  "rachun",  "faktur", "taryf",  "opłat",   "kosten", "preis",   "rechnung",
                             "tarif", "abrechn", "geld",   "kost",   "prijs",   "factu",  "tarief",  "coût",
