@@ -36,6 +36,9 @@ json::object ExplanationObject(const ExplainResult& r) {
                         {"generatedAt", FormatIsoDateTime(r.generated_at)}};
 }
 
+// The route table is also built without services (e.g. `evni openapi`, the role table test).
+Error NotConfigured() { return Error::Unavailable("Explain is not available on this server"); }
+
 bool BlankBody(std::string_view body) { return body.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 }  // namespace
@@ -47,6 +50,7 @@ void AddExplainRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
     routes.push_back(
         {"GET", "/v1/sessions/{session_id}/explain", Role::kViewer, 0, "Get a session's explanation",
          [svc](Request& req) -> Result<Response> {
+             if (!svc) return Fail(NotConfigured());
              FieldErrors errors;
              ExplainRequest r;
              r.session_id = req.path_params.at("session_id");
@@ -63,6 +67,7 @@ void AddExplainRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
 
     routes.push_back({"POST", "/v1/sessions/{session_id}/explain", Role::kViewer, 4 * 1024,
                       "Explain a session's verdict", [svc](Request& req) -> Result<Response> {
+                          if (!svc) return Fail(NotConfigured());
                           ExplainRequest r;
                           r.session_id = req.path_params.at("session_id");
                           if (!BlankBody(req.body)) {
@@ -92,6 +97,7 @@ void AddExplainRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
 
     routes.push_back({"POST", "/v1/sessions/{session_id}/ask", Role::kViewer, 16 * 1024,
                       "Ask a question about a session", [svc](Request& req) -> Result<Response> {
+                          if (!svc) return Fail(NotConfigured());
                           auto arena = BodyArena(req.body);
                           auto body = ParseObjectBody(req.body, arena);
                           if (!body) return Fail(std::move(body.error()));
