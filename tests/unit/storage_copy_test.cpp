@@ -73,6 +73,9 @@ void Populate(Store& store) {
             std::vector<analysis::Anomaly> anomalies = {
                 {"KWH_DECREASE", 0.9, 0.8, {4, 7}, kT0 + 60'000, kT0 + 120'000}};
             tx->Sessions().ReplaceAnomalies(r, anomalies, kT0 + 3);
+            tx->Explanations().Save({t, r.pk, "pl", "short", 1, "0123abcd", "Sesja \xC5\x82", "builtin", kT0 + 4});
+            tx->Explanations().LogQuestion(
+                {0, t, r.pk, kT0 + 5, "api-key:ops", "Ile energii?", "pl", "energy", "9,74 kWh", "builtin", i != 2});
         }
     }
     tx->Commit();
