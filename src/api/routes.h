@@ -23,6 +23,7 @@ class SessionService;
 class ApiKeyService;
 class OrganizationService;
 class EventSink;
+class AnomalyService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -44,8 +45,9 @@ struct ApiContext {
     SessionService* sessions = nullptr;
     ApiKeyService* api_keys = nullptr;
     OrganizationService* organizations = nullptr;
-    EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
-    std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
+    EventSink* events = nullptr;          // never null when serving (NullEventSink without webhooks)
+    std::string docs_dir{};               // files of the /docs viewer; empty: "docs" next to the binary
+    AnomalyService* anomalies = nullptr;  // anomalies workspace and statistics
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,
