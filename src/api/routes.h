@@ -45,9 +45,10 @@ struct ApiContext {
     SessionService* sessions = nullptr;
     ApiKeyService* api_keys = nullptr;
     OrganizationService* organizations = nullptr;
-    EventSink* events = nullptr;          // never null when serving (NullEventSink without webhooks)
-    std::string docs_dir{};               // files of the /docs viewer; empty: "docs" next to the binary
-    AnomalyService* anomalies = nullptr;  // anomalies workspace and statistics
+    EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
+    std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
+    // Anomalies workspace and statistics.
+    AnomalyService* anomalies = nullptr;
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,
