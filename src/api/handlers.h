@@ -15,6 +15,8 @@ void AddApiKeyRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddDocsRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddOrganizationRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddExplainRoutes(std::vector<Route>& routes, const ApiContext& ctx);
+// /v1/anomalies... and /v1/statistics (anomalies.cpp).
+void AddAnomalyRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 
 // Encodes `v` as the response body with status 200.
 Response JsonResponse(const boost::json::value& v, int status = 200);

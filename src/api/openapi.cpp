@@ -222,6 +222,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentApiKeyRoutes(r);
         DocumentOrganizationRoutes(r);
         DocumentExplainRoutes(r);
+        DocumentAnomalyRoutes(r);
         return r;
     }();
     return registry;

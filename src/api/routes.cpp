@@ -25,6 +25,7 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddDocsRoutes(routes_, ctx_);
     AddOrganizationRoutes(routes_, ctx_);
     AddExplainRoutes(routes_, ctx_);
+    AddAnomalyRoutes(routes_, ctx_);
 }
 
 Api::~Api() = default;

@@ -24,6 +24,7 @@ class ApiKeyService;
 class OrganizationService;
 class EventSink;
 class ExplainService;
+class AnomalyService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -49,6 +50,8 @@ struct ApiContext {
     std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
     // Explain and ask (explain.cpp).
     ExplainService* explain = nullptr;
+    // Anomalies workspace and statistics.
+    AnomalyService* anomalies = nullptr;
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

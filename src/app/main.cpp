@@ -10,6 +10,8 @@
 #include <memory>
 #include <sstream>
 
+#include "api/anomaly_listener.h"
+#include "api/anomaly_service.h"
 #include "api/api_key_service.h"
 #include "api/events.h"
 #include "api/explain_service.h"
@@ -75,7 +77,7 @@ std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_no
     return store;
 }
 
-int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir) {
+int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir, int statistics_interval_s) {
     auto listen = config::ParseListen(cfg.listen);
     if (!listen) throw std::runtime_error(listen.error().detail);
     Metrics metrics;
@@ -98,8 +100,18 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     }
     api::ExplainService explain(*store, sessions, clock, llm.get());
     ctx.explain = &explain;
+    // Anomalies workspace: records kept in step with every session write; statistics. Outages come
+    // from the station model once it exists (api::OutageSource).
+    api::AnomalyWorkspaceListener anomaly_listener(clock);
+    sessions.AddListener(&anomaly_listener);
+    api::NoOutages outages;
+    api::AnomalyService anomalies(*store, clock, outages);
+    ctx.anomalies = &anomalies;
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
+    scheduler.Every(
+        "statistics.data_quality", std::chrono::seconds(statistics_interval_s),
+        [&anomalies] { anomalies.RunDataQuality(); }, std::chrono::seconds(2));
     api::Api api(ctx);
     http::ServerOptions so;
     so.host = listen->host;
@@ -236,6 +248,14 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 600))
         ->capture_default_str();
 
+    int statistics_interval_s = 300;
+    serve
+        ->add_option("--statistics-interval", statistics_interval_s,
+                     "Seconds between runs of the statistics.data_quality job (the first runs 2 s after start)")
+        ->envname("EVNI_STATISTICS_INTERVAL")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+
     std::string db = "sqlite://./data/evni.db";
     auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
     migrate->add_option("--db", db, "Database URL")->envname("EVNI_DB")->capture_default_str();
@@ -312,7 +332,7 @@ int main(int argc, char** argv) {
     try {
         if (serve->parsed()) {
             evni::log::Init(serve_cfg.log_level);
-            int rc = Serve(serve_cfg, db_pool, docs_dir);
+            int rc = Serve(serve_cfg, db_pool, docs_dir, statistics_interval_s);
             spdlog::shutdown();
             return rc;
         }

@@ -14,6 +14,7 @@
 #include "domain/organization.h"
 #include "domain/session.h"
 #include "storage/explanations.h"
+#include "storage/anomaly_store.h"
 #include "storage/table_io.h"
 
 namespace evni::storage {
@@ -199,6 +200,7 @@ class Transaction {
     virtual MemberRepository& Members() = 0;
     virtual AuditRepository& Audit() = 0;
     virtual ExplanationRepository& Explanations() = 0;
+    virtual AnomalyRepository& Anomalies() = 0;
     virtual void Commit() = 0;
 };
 

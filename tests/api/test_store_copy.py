@@ -42,7 +42,9 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
     assert summary["ok"] is expect_ok, summary
     assert [t["table"] for t in summary["tables"]] == [
         "tenants", "organizations", "members", "api_keys", "invitations", "audit_log", "stations", "connectors",
-        "sessions", "meter_chunks", "session_anomalies", "session_explanations", "session_questions"], summary
+        "sessions", "meter_chunks", "session_anomalies", "session_explanations", "session_questions",
+        "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
+        "data_quality_snapshots"], summary
     for t in summary["tables"]:
         assert t["sourceRows"] == t["copied"] + t["updated"] + t["skipped"], t
         assert len(t["checksum"]) == 64 and len(t["targetChecksum"]) == 64, t
@@ -181,6 +183,17 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     assert a.post(f"/v1/sessions/{ref['sessionId']}/ask", {"question": "Dlaczego SoC spadł?"}).status_code == 200
     # The other tenant, with a session id that tenant A also uses.
     b.create_session(lib.reference_example(ref["sessionId"], station))
+    # Anomalies workspace: an issue change (history), and the statistics job's measurements and snapshots.
+    item = a.get("/v1/anomalies", params={"chargingPointId": station}).json()["content"][0]
+    r = a.put(f"/v1/anomalies/issues/{item['issues'][0]['id']}", {"status": "IN_PROGRESS", "assignedTo": "x@y.z"})
+    assert r.status_code == 200, lib.describe(r)
+    deadline = time.monotonic() + 20
+    while True:
+        stats = a.get("/v1/statistics").json()
+        if stats["dataQuality"] and stats["revenueBasis"]["measuredSessions"] == stats["totalSessions"]:
+            break
+        assert time.monotonic() < deadline, stats
+        time.sleep(0.3)
     return {
         "keys": {"operator": operator_key, "a": tenants["copy-a"], "b": tenants["copy-b"]},
         "ingest": ingest["key"],
@@ -199,7 +212,7 @@ def source(tmp_path_factory):
     proc = lib.run_cli("tenant", "create", "--name", "operator", "--super-admin", "--db", lib.sqlite_url(path))
     assert proc.returncode == 0, proc.stderr
     operator_key = json.loads(proc.stdout)["apiKey"]
-    server = lib.EvniServer(path, workdir, name="sqlite-source").start()
+    server = lib.EvniServer(path, workdir, name="sqlite-source", extra_args=("--statistics-interval", "1")).start()
     try:
         creds = populate(server, operator_key)
         snapshot = api_snapshot(server.base_url, creds["keys"])

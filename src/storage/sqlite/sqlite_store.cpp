@@ -13,6 +13,7 @@
 
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
+#include "storage/sqlite/sqlite_anomalies.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/sqlite_explain.h"
 #include "storage/sqlite/sqlite_table_io.h"
@@ -687,7 +688,8 @@ struct ConnectionRepos {
           organizations(c),
           members(c),
           audit(c),
-          explanations(MakeSqliteExplanations(c)) {}
+          explanations(MakeSqliteExplanations(c)),
+          anomalies(MakeSqliteAnomalies(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -695,6 +697,7 @@ struct ConnectionRepos {
     SqliteMembers members;
     SqliteAudit audit;
     std::unique_ptr<ExplanationRepository> explanations;
+    std::unique_ptr<AnomalyRepository> anomalies;
 };
 
 struct PooledConnection {
@@ -716,6 +719,7 @@ class SqliteTransaction final : public Transaction {
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
     ExplanationRepository& Explanations() override { return *pc_->repos->explanations; }
+    AnomalyRepository& Anomalies() override { return *pc_->repos->anomalies; }
     void Commit() override;
 
   private:
