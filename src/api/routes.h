@@ -46,6 +46,9 @@ struct ApiContext {
     OrganizationService* organizations = nullptr;
     EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
     std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
+    // Wakes this node's job workers: after enqueuing a job, tx.AfterCommit(ctx.wake_jobs) gets it
+    // picked up at once instead of at the next poll. May be empty (no job runner).
+    std::function<void()> wake_jobs{};
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

@@ -19,6 +19,7 @@
 #include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
+#include "jobs/job_runner.h"
 #include "storage/copy.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -73,7 +74,13 @@ std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_no
     return store;
 }
 
-int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir) {
+// `evni serve` options of the job queue and webhooks (docs/jobs.md, docs/webhooks.md).
+struct JobsConfig {
+    int workers = 2;
+    int poll_ms = 500;
+};
+
+int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir, const JobsConfig& jobs_cfg) {
     auto listen = config::ParseListen(cfg.listen);
     if (!listen) throw std::runtime_error(listen.error().detail);
     Metrics metrics;
@@ -83,10 +90,19 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
     api::NullEventSink events;
+    jobs::RunnerOptions runner_options;
+    runner_options.workers = jobs_cfg.workers;
+    runner_options.poll_interval = std::chrono::milliseconds(jobs_cfg.poll_ms);
+    // Job handlers register here (JobRunner::Register) before Start().
+    jobs::JobRunner runner(*store, clock, runner_options);
     api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
     ctx.docs_dir = docs_dir;
+    ctx.wake_jobs = runner.Waker();
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
+    scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner] {
+        if (auto n = runner.Purge(); n > 0) spdlog::info("jobs: purged {} finished job(s)", n);
+    });
     api::Api api(ctx);
     http::ServerOptions so;
     so.host = listen->host;
@@ -97,7 +113,11 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     auto port = server.Listen();
     spdlog::info("evni {} listening on {}:{} (database {})", kVersion, listen->host, port, RedactedDbUrl(cfg.db));
     scheduler.Start();
+    runner.Start();
     server.Run();
+    // SIGTERM: the server stopped accepting and finished its requests; running jobs finish too,
+    // claimed but unstarted work stays in the queue (its lease expires) for the next start.
+    runner.Stop();
     scheduler.Stop();
     spdlog::info("evni stopped");
     return 0;
@@ -207,6 +227,19 @@ int main(int argc, char** argv) {
         ->envname("EVNI_IDLE_TIMEOUT")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
+    JobsConfig jobs_cfg;
+    serve
+        ->add_option("--job-workers", jobs_cfg.workers,
+                     "Worker threads running background jobs (webhook deliveries, ...)")
+        ->envname("EVNI_JOB_WORKERS")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
+    serve
+        ->add_option("--job-poll-ms", jobs_cfg.poll_ms,
+                     "Milliseconds between looks for due jobs by an idle worker (jobs of this node wake it at once)")
+        ->envname("EVNI_JOB_POLL_MS")
+        ->check(CLI::Range(10, 60000))
+        ->capture_default_str();
     serve->add_option("--log-level", serve_cfg.log_level, "trace, debug, info, warn, error")
         ->envname("EVNI_LOG_LEVEL")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -288,7 +321,7 @@ int main(int argc, char** argv) {
     try {
         if (serve->parsed()) {
             evni::log::Init(serve_cfg.log_level);
-            int rc = Serve(serve_cfg, db_pool, docs_dir);
+            int rc = Serve(serve_cfg, db_pool, docs_dir, jobs_cfg);
             spdlog::shutdown();
             return rc;
         }

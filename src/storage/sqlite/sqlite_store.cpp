@@ -14,6 +14,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_jobs.h"
 #include "storage/sqlite/sqlite_table_io.h"
 #include "util/time.h"
 
@@ -680,13 +681,14 @@ class SqliteSessions final : public SessionRepository {
 // Repositories over one connection.
 struct ConnectionRepos {
     explicit ConnectionRepos(Connection& c)
-        : tenants(c), keys(c), sessions(c), organizations(c), members(c), audit(c) {}
+        : tenants(c), keys(c), sessions(c), organizations(c), members(c), audit(c), jobs(NewSqliteJobs(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
     SqliteOrganizations organizations;
     SqliteMembers members;
     SqliteAudit audit;
+    std::unique_ptr<JobRepository> jobs;
 };
 
 struct PooledConnection {
@@ -707,6 +709,7 @@ class SqliteTransaction final : public Transaction {
     OrganizationRepository& Organizations() override { return pc_->repos->organizations; }
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
+    JobRepository& Jobs() override { return *pc_->repos->jobs; }
     void Commit() override;
 
   private:
@@ -1005,11 +1008,13 @@ void SqliteTransaction::Commit() {
     if (mode_ == TxMode::kRead) {
         pc_->conn->Exec("COMMIT");
         done_ = true;
+        RunAfterCommit();
         return;
     }
     pc_->conn->Exec("RELEASE unit");
     done_ = true;
     store_.CommitUnit(write_lock_, batch_);
+    RunAfterCommit();
 }
 
 }  // namespace
