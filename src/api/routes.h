@@ -23,6 +23,7 @@ class SessionService;
 class ApiKeyService;
 class OrganizationService;
 class EventSink;
+class BatchService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -34,6 +35,9 @@ struct Route {
     std::size_t body_limit = 1 << 20;
     std::string summary;
     Handler handler;
+    // The transport writes the body to a temporary file (Request::body_file) instead of memory, for
+    // bodies far larger than what should be held at once (POST /v1/sessions/batch).
+    bool spool_body = false;
 };
 
 // Everything the handlers need, built by the composition root.
@@ -45,7 +49,8 @@ struct ApiContext {
     ApiKeyService* api_keys = nullptr;
     OrganizationService* organizations = nullptr;
     EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
-    std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
+    BatchService* batches = nullptr;
+    std::string docs_dir{};  // files of the /docs viewer; empty: "docs" next to the binary
     // Wakes this node's job workers: after enqueuing a job, tx.AfterCommit(ctx.wake_jobs) gets it
     // picked up at once instead of at the next poll. May be empty (no job runner).
     std::function<void()> wake_jobs{};

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "api/api_key_service.h"
+#include "api/batch_service.h"
+#include "api/event_log.h"
 #include "api/events.h"
 #include "api/openapi.h"
 #include "api/organization_service.h"
@@ -95,9 +97,16 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     runner_options.poll_interval = std::chrono::milliseconds(jobs_cfg.poll_ms);
     // Job handlers register here (JobRunner::Register) before Start().
     jobs::JobRunner runner(*store, clock, runner_options);
-    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
+    api::LoggedEventSink logged_events(events);
+    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &logged_events};
     ctx.docs_dir = docs_dir;
     ctx.wake_jobs = runner.Waker();
+    // Batch uploads (docs/batch.md): items are processed by "batch.process" jobs.
+    api::BatchService batches(*store, clock, sessions, logged_events);
+    batches.SetWaker(runner.Waker());
+    runner.Register(api::BatchService::kJobKind, [&batches](const storage::Job& job) { return batches.Process(job); },
+                    {.lease = batches.options().lease, .max_attempts = 20});
+    ctx.batches = &batches;
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
     scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner] {

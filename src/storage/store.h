@@ -13,6 +13,7 @@
 #include "domain/meter_value.h"
 #include "domain/organization.h"
 #include "domain/session.h"
+#include "storage/batches.h"
 #include "storage/jobs.h"
 #include "storage/table_io.h"
 
@@ -199,6 +200,7 @@ class Transaction {
     virtual MemberRepository& Members() = 0;
     virtual AuditRepository& Audit() = 0;
     virtual JobRepository& Jobs() = 0;
+    virtual BatchRepository& Batches() = 0;
     virtual void Commit() = 0;
 
     // Runs `fn` after Commit() succeeded (e.g. waking this node's job workers for a job enqueued in

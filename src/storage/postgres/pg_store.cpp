@@ -4,6 +4,7 @@
 
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
+#include "storage/postgres/pg_batches.h"
 #include "storage/postgres/pg_db.h"
 #include "storage/postgres/pg_jobs.h"
 #include "storage/postgres/pg_table_io.h"
@@ -649,7 +650,8 @@ class PgTransaction final : public Transaction {
           organizations_(*lease_),
           members_(*lease_),
           audit_(*lease_),
-          jobs_(NewPgJobs(*lease_)) {}
+          jobs_(NewPgJobs(*lease_)),
+          batches_(NewPgBatches(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -658,6 +660,7 @@ class PgTransaction final : public Transaction {
     MemberRepository& Members() override { return members_; }
     AuditRepository& Audit() override { return audit_; }
     JobRepository& Jobs() override { return *jobs_; }
+    BatchRepository& Batches() override { return *batches_; }
     void Commit() override;
 
   private:
@@ -671,6 +674,7 @@ class PgTransaction final : public Transaction {
     PgMembers members_;
     PgAudit audit_;
     std::unique_ptr<JobRepository> jobs_;
+    std::unique_ptr<BatchRepository> batches_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
