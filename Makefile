@@ -55,6 +55,12 @@ bench-postgres: release
 	BACKEND=postgres NODES=1 scripts/bench.sh
 	BACKEND=postgres NODES=2 SKIP_BUILD=1 scripts/bench.sh
 
+# One 10,000-session batch (360 values each) from submission to completed, with the server's peak RSS
+# (scripts/bench_batch.py; docs/benchmarks.md has the figures).
+.PHONY: bench-batch
+bench-batch: release
+	/usr/bin/python3 scripts/bench_batch.py
+
 # SoC reconstruction error on generated sessions with hidden SoC and on the EPFL DC sessions.
 bench-sorc: release
 	cmake --build --preset release -j$(JOBS) --target evni_bench_sorc

@@ -17,6 +17,9 @@ void AddOrganizationRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddExplainRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 // /v1/anomalies... and /v1/statistics (anomalies.cpp).
 void AddAnomalyRoutes(std::vector<Route>& routes, const ApiContext& ctx);
+// POST /v1/sessions/batch, GET /v1/sessions/batch/{batch_id} (batch.cpp); listed before the
+// /v1/sessions/{session_id} routes so the literal segment wins.
+void AddBatchRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 
 // Encodes `v` as the response body with status 200.
 Response JsonResponse(const boost::json::value& v, int status = 200);

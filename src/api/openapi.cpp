@@ -223,6 +223,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentOrganizationRoutes(r);
         DocumentExplainRoutes(r);
         DocumentAnomalyRoutes(r);
+        DocumentBatchRoutes(r);
         return r;
     }();
     return registry;

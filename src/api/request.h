@@ -21,6 +21,9 @@ struct Request {
     std::string authorization;
     std::string request_id;
     std::string body;
+    // For routes with spool_body: the file holding the body (removed by the transport after the
+    // handler returned); `body` is then empty.
+    std::string body_file;
     std::map<std::string, std::string> path_params;  // filled by route matching
     std::optional<domain::Principal> principal;      // filled by authentication
     std::int64_t now_ms = 0;                         // the request's clock reading

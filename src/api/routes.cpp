@@ -20,6 +20,7 @@ Response JsonResponse(const json::value& v, int status) {
 
 Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddHealthRoutes(routes_, ctx_);
+    AddBatchRoutes(routes_, ctx_);
     AddSessionRoutes(routes_, ctx_);
     AddApiKeyRoutes(routes_, ctx_);
     AddDocsRoutes(routes_, ctx_);

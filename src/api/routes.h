@@ -25,6 +25,7 @@ class OrganizationService;
 class EventSink;
 class ExplainService;
 class AnomalyService;
+class BatchService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -36,6 +37,9 @@ struct Route {
     std::size_t body_limit = 1 << 20;
     std::string summary;
     Handler handler;
+    // The transport writes the body to a temporary file (Request::body_file) instead of memory, for
+    // bodies far larger than what should be held at once (POST /v1/sessions/batch).
+    bool spool_body = false;
 };
 
 // Everything the handlers need, built by the composition root.
@@ -52,6 +56,10 @@ struct ApiContext {
     ExplainService* explain = nullptr;
     // Anomalies workspace and statistics.
     AnomalyService* anomalies = nullptr;
+    BatchService* batches = nullptr;
+    // Wakes this node's job workers: after enqueuing a job, tx.AfterCommit(ctx.wake_jobs) gets it
+    // picked up at once instead of at the next poll. May be empty (no job runner).
+    std::function<void()> wake_jobs{};
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

@@ -231,7 +231,12 @@ void SessionService::AnalyzeAppended(storage::Transaction& tx, SessionRecord& r,
 }
 
 Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, UpsertSession cmd) {
-    return storage::WithRetry([&] { return UpsertOnce(who, cmd); });
+    return storage::WithRetry([&] { return UpsertOnce(who, cmd, nullptr); });
+}
+
+Result<SessionRecord> SessionService::Upsert(const domain::Principal& who, UpsertSession cmd,
+                                             const InTransaction& in_tx) {
+    return storage::WithRetry([&] { return UpsertOnce(who, cmd, &in_tx); });
 }
 
 Result<SessionRecord> SessionService::Replace(const domain::Principal& who, const std::string& session_id,
@@ -244,7 +249,8 @@ Result<SessionRecord> SessionService::Append(const domain::Principal& who, const
     return storage::WithRetry([&] { return AppendOnce(who, session_id, changes); });
 }
 
-Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, const UpsertSession& cmd) {
+Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, const UpsertSession& cmd,
+                                                 const InTransaction* in_tx) {
     const auto& values = cmd.changes.meter_values;
     if (values && static_cast<std::int64_t>(values->size()) > kMaxValuesPerSession) return Fail(TooManyValues());
 
@@ -297,6 +303,9 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
         sessions.Update(r);
         sessions.RegisterStation(r, r.created_at);
         Notify(*tx, SessionWriteKind::kInsert, nullptr, r);
+        if (in_tx && *in_tx) {
+            if (auto ok = (*in_tx)(*tx, r); !ok) return Fail(std::move(ok.error()));
+        }
         tx->Commit();
         return r;
     }
@@ -330,6 +339,9 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
     sessions.Update(r);
     if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
     Notify(*tx, SessionWriteKind::kUpsert, &before, r);
+    if (in_tx && *in_tx) {
+        if (auto ok = (*in_tx)(*tx, r); !ok) return Fail(std::move(ok.error()));
+    }
     tx->Commit();
     return r;
 }

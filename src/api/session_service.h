@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -50,6 +51,12 @@ class SessionService {
         : store_(store), clock_(clock), metrics_(metrics), threshold_(anomaly_threshold) {}
 
     Result<storage::SessionRecord> Upsert(const domain::Principal& who, UpsertSession command);
+    // Runs inside an upsert's transaction just before it commits, with the session as written. An
+    // error rolls the whole write back and is what Upsert returns (batch items record their outcome
+    // this way, atomically with the session write: docs/batch.md).
+    using InTransaction = std::function<Result<void>(storage::Transaction& tx, const storage::SessionRecord& after)>;
+    Result<storage::SessionRecord> Upsert(const domain::Principal& who, UpsertSession command,
+                                          const InTransaction& in_tx);
     Result<storage::SessionRecord> Replace(const domain::Principal& who, const std::string& session_id,
                                            SessionChanges changes);
     Result<storage::SessionRecord> Append(const domain::Principal& who, const std::string& session_id,
@@ -64,7 +71,8 @@ class SessionService {
   private:
     void Notify(storage::Transaction& tx, SessionWriteKind kind, const storage::SessionRecord* before,
                 const storage::SessionRecord& after) const;
-    Result<storage::SessionRecord> UpsertOnce(const domain::Principal& who, const UpsertSession& command);
+    Result<storage::SessionRecord> UpsertOnce(const domain::Principal& who, const UpsertSession& command,
+                                              const InTransaction* in_tx);
     Result<storage::SessionRecord> ReplaceOnce(const domain::Principal& who, const std::string& session_id,
                                                const SessionChanges& changes);
     Result<storage::SessionRecord> AppendOnce(const domain::Principal& who, const std::string& session_id,
@@ -88,6 +96,9 @@ class SessionService {
 // Decodes a session in the request shape of POST /v1/sessions (also used by batch and `evni
 // analyze`); field errors are located under `base` (e.g. ["body"] or ["body", "sessions", 7]).
 Result<UpsertSession> DecodeUpsertSession(const boost::json::object& body, const Loc& base);
+
+// The API's JSON form of a session (the response of POST /v1/sessions; sessions.cpp).
+boost::json::object SessionJson(const storage::SessionRecord& record);
 
 // The API's JSON form of a verdict's anomalies.
 boost::json::array AnomaliesJson(const std::vector<analysis::Anomaly>& anomalies);

@@ -206,6 +206,8 @@ Result<UpsertSession> DecodeUpsertSession(const json::object& body, const Loc& b
     return cmd;
 }
 
+json::object SessionJson(const storage::SessionRecord& record) { return SessionObject(record); }
+
 json::array AnomaliesJson(const std::vector<analysis::Anomaly>& anomalies) {
     json::array out;
     for (const auto& a : anomalies) {

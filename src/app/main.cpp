@@ -13,6 +13,8 @@
 #include "api/anomaly_listener.h"
 #include "api/anomaly_service.h"
 #include "api/api_key_service.h"
+#include "api/batch_service.h"
+#include "api/event_log.h"
 #include "api/events.h"
 #include "api/explain_service.h"
 #include "api/llm_provider.h"
@@ -23,6 +25,7 @@
 #include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
+#include "jobs/job_runner.h"
 #include "storage/copy.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -77,7 +80,14 @@ std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_no
     return store;
 }
 
-int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir, int statistics_interval_s) {
+// `evni serve` options of the job queue and webhooks (docs/jobs.md, docs/webhooks.md).
+struct JobsConfig {
+    int workers = 2;
+    int poll_ms = 500;
+};
+
+int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir, const JobsConfig& jobs_cfg,
+          int statistics_interval_s) {
     auto listen = config::ParseListen(cfg.listen);
     if (!listen) throw std::runtime_error(listen.error().detail);
     Metrics metrics;
@@ -87,7 +97,13 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
     api::NullEventSink events;
-    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
+    jobs::RunnerOptions runner_options;
+    runner_options.workers = jobs_cfg.workers;
+    runner_options.poll_interval = std::chrono::milliseconds(jobs_cfg.poll_ms);
+    // Job handlers register here (JobRunner::Register) before Start().
+    jobs::JobRunner runner(*store, clock, runner_options);
+    api::LoggedEventSink logged_events(events);
+    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &logged_events};
     ctx.docs_dir = docs_dir;
     // Explain and ask: the built-in explainer, or an LLM provider with fallback when configured.
     std::unique_ptr<api::LlmProvider> llm;
@@ -112,6 +128,16 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     scheduler.Every(
         "statistics.data_quality", std::chrono::seconds(statistics_interval_s),
         [&anomalies] { anomalies.RunDataQuality(); }, std::chrono::seconds(2));
+    scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner] {
+        if (auto n = runner.Purge(); n > 0) spdlog::info("jobs: purged {} finished job(s)", n);
+    });
+    ctx.wake_jobs = runner.Waker();
+    // Batch uploads (docs/batch.md): items are processed by "batch.process" jobs.
+    api::BatchService batches(*store, clock, sessions, logged_events);
+    batches.SetWaker(runner.Waker());
+    runner.Register(api::BatchService::kJobKind, [&batches](const storage::Job& job) { return batches.Process(job); },
+                    {.lease = batches.options().lease, .max_attempts = 20});
+    ctx.batches = &batches;
     api::Api api(ctx);
     http::ServerOptions so;
     so.host = listen->host;
@@ -122,7 +148,11 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     auto port = server.Listen();
     spdlog::info("evni {} listening on {}:{} (database {})", kVersion, listen->host, port, RedactedDbUrl(cfg.db));
     scheduler.Start();
+    runner.Start();
     server.Run();
+    // SIGTERM: the server stopped accepting and finished its requests; running jobs finish too,
+    // claimed but unstarted work stays in the queue (its lease expires) for the next start.
+    runner.Stop();
     scheduler.Stop();
     spdlog::info("evni stopped");
     return 0;
@@ -232,6 +262,19 @@ int main(int argc, char** argv) {
         ->envname("EVNI_IDLE_TIMEOUT")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
+    JobsConfig jobs_cfg;
+    serve
+        ->add_option("--job-workers", jobs_cfg.workers,
+                     "Worker threads running background jobs (webhook deliveries, ...)")
+        ->envname("EVNI_JOB_WORKERS")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
+    serve
+        ->add_option("--job-poll-ms", jobs_cfg.poll_ms,
+                     "Milliseconds between looks for due jobs by an idle worker (jobs of this node wake it at once)")
+        ->envname("EVNI_JOB_POLL_MS")
+        ->check(CLI::Range(10, 60000))
+        ->capture_default_str();
     serve->add_option("--log-level", serve_cfg.log_level, "trace, debug, info, warn, error")
         ->envname("EVNI_LOG_LEVEL")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -332,7 +375,7 @@ int main(int argc, char** argv) {
     try {
         if (serve->parsed()) {
             evni::log::Init(serve_cfg.log_level);
-            int rc = Serve(serve_cfg, db_pool, docs_dir, statistics_interval_s);
+            int rc = Serve(serve_cfg, db_pool, docs_dir, jobs_cfg, statistics_interval_s);
             spdlog::shutdown();
             return rc;
         }

@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast.hpp>
 #include <boost/url.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <list>
 #include <mutex>
 #include <random>
@@ -46,6 +49,31 @@ std::string RequestIdFrom(std::string_view incoming) {
     }();
     return fmt::format("{:016x}{:08x}", rng(), static_cast<std::uint32_t>(rng()));
 }
+
+// A request body spooled to a file (routes with spool_body); the file is removed with this object.
+struct SpoolFile {
+    std::string path;
+    SpoolFile() = default;
+    SpoolFile(const SpoolFile&) = delete;
+    SpoolFile& operator=(const SpoolFile&) = delete;
+    ~SpoolFile() {
+        if (!path.empty()) ::unlink(path.c_str());
+    }
+    // Creates an empty private file in `dir` ($TMPDIR or /tmp when empty); false on failure.
+    bool Create(const std::string& dir) {
+        std::string base = dir;
+        if (base.empty()) {
+            const char* tmp = std::getenv("TMPDIR");
+            base = tmp && *tmp ? tmp : "/tmp";
+        }
+        std::string tmpl = base + "/evni-body-XXXXXX";
+        int fd = ::mkstemp(tmpl.data());
+        if (fd < 0) return false;
+        ::close(fd);
+        path = tmpl;
+        return true;
+    }
+};
 
 }  // namespace
 
@@ -130,7 +158,7 @@ struct Server::Impl {
         if (stopping && connections.empty()) io.stop();
     }
 
-    api::Request ToApiRequest(const bhttp::request<bhttp::string_body>& msg, bool& bad_target) {
+    api::Request ToApiRequest(const bhttp::request_header<>& msg, bool& bad_target) {
         api::Request req;
         req.method = std::string(msg.method_string());
         auto parsed = boost::urls::parse_origin_form(msg.target());
@@ -223,8 +251,33 @@ struct Server::Impl {
             const api::Route* route = target ? api.Match(method, path) : nullptr;
             const std::size_t limit = std::max(kMinBodyLimit, route ? route->body_limit : 0);
             boost::beast::error_code bec;
+            // Routes with spool_body get their body in a file (the header parser is converted to a
+            // file_body parser before any body byte is parsed).
+            std::optional<bhttp::request_parser<bhttp::file_body>> spool;
+            SpoolFile spool_file;
+            bool spool_failed = false;
             if (auto length = parser.content_length(); length && *length > limit) {
                 bec = bhttp::error::body_limit;  // answer 413 without reading the body
+            } else if (route && route->spool_body) {
+                if (!spool_file.Create(options.spool_dir)) {
+                    spool_failed = true;
+                } else {
+                    spool.emplace(std::move(parser));
+                    spool->body_limit(limit);
+                    spool->get().body().open(spool_file.path.c_str(), beast::file_mode::write, bec);
+                    if (bec) {
+                        spool_failed = true;
+                        bec = {};
+                        spool.reset();
+                    } else {
+                        stream.expires_after(options.idle_timeout);
+                        auto [rec, bn] = co_await bhttp::async_read(stream, buffer, *spool, kTupleAwaitable);
+                        (void)bn;
+                        bec = rec;
+                        boost::system::error_code ignored;
+                        spool->get().body().file().close(ignored);
+                    }
+                }
             } else {
                 parser.body_limit(limit);  // also bounds chunked bodies
                 stream.expires_after(options.idle_timeout);
@@ -232,11 +285,16 @@ struct Server::Impl {
                 (void)bn;
                 bec = rec;
             }
-            auto& msg = parser.get();
+            const bhttp::request_header<>& msg =
+                spool ? static_cast<const bhttp::request_header<>&>(spool->get()) : parser.get();
             api::Request req = ToApiRequest(msg, bad_target);
             api::Response res;
             bool close_after = false;
-            if (bec == bhttp::error::body_limit) {
+            if (spool_failed) {
+                spdlog::error("cannot create a spool file for a request body in '{}'", options.spool_dir);
+                res = api::Api::ErrorResponse(Error::Unavailable("Cannot store the request body"), req.request_id);
+                close_after = true;
+            } else if (bec == bhttp::error::body_limit) {
                 res = api::Api::ErrorResponse(
                     {ErrorCode::kPayloadTooLarge, fmt::format("Request body too large: at most {} bytes", limit), {}},
                     req.request_id);
@@ -246,19 +304,28 @@ struct Server::Impl {
             } else if (bad_target) {
                 res = api::Api::ErrorResponse({ErrorCode::kBadRequest, "Malformed request target", {}}, req.request_id);
             } else {
-                req.body = std::move(msg.body());
+                if (spool) {
+                    req.body_file = spool_file.path;
+                } else {
+                    req.body = std::move(parser.get().body());
+                }
                 // Handlers run inline: the context has --workers threads, so a handler blocked on the
                 // database holds one of them while the others keep serving (measured faster than a
                 // hop to a separate pool and back, which costs two thread wake-ups per request).
                 res = api.Handle(req, route);
             }
-            const bool keep_alive = msg.keep_alive() && !close_after && !stopping;
+            const bool keep_alive = (spool ? spool->keep_alive() : parser.keep_alive()) && !close_after && !stopping;
             bool ok = true;
             co_await Write(stream, res, msg.version(), keep_alive, req.request_id, ok);
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             const std::string label = api::Api::RouteLabel(route);
             metrics.ObserveRequest(method, label, res.status, seconds);
-            AccessLog(req, label, res.status, seconds, req.body.size(), res.body.size(), remote);
+            std::size_t in_bytes = req.body.size();
+            if (spool) {
+                boost::system::error_code ignored;
+                in_bytes = static_cast<std::size_t>(std::filesystem::file_size(spool_file.path, ignored));
+            }
+            AccessLog(req, label, res.status, seconds, in_bytes, res.body.size(), remote);
             if (!ok || !keep_alive) break;
         }
         boost::system::error_code ec;

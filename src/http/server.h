@@ -17,6 +17,9 @@ struct ServerOptions {
     std::chrono::seconds idle_timeout{60};
     std::chrono::seconds shutdown_grace{20};
     std::size_t header_limit = 16 * 1024;
+    // Where bodies of spool_body routes are written while a request is handled (empty: $TMPDIR,
+    // else /tmp). Each file is removed once its handler returned.
+    std::string spool_dir;
 };
 
 // The HTTP/1.1 server: one I/O thread running C++20 coroutine sessions (keep-alive, per-route body

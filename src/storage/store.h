@@ -15,6 +15,8 @@
 #include "domain/session.h"
 #include "storage/explanations.h"
 #include "storage/anomaly_store.h"
+#include "storage/batches.h"
+#include "storage/jobs.h"
 #include "storage/table_io.h"
 
 namespace evni::storage {
@@ -201,7 +203,24 @@ class Transaction {
     virtual AuditRepository& Audit() = 0;
     virtual ExplanationRepository& Explanations() = 0;
     virtual AnomalyRepository& Anomalies() = 0;
+    virtual JobRepository& Jobs() = 0;
+    virtual BatchRepository& Batches() = 0;
     virtual void Commit() = 0;
+
+    // Runs `fn` after Commit() succeeded (e.g. waking this node's job workers for a job enqueued in
+    // the transaction); dropped when the transaction rolls back. `fn` must not throw.
+    void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+
+  protected:
+    // Called by the backends at the end of a successful Commit().
+    void RunAfterCommit() {
+        auto fns = std::move(after_commit_);
+        after_commit_.clear();
+        for (auto& fn : fns) fn();
+    }
+
+  private:
+    std::vector<std::function<void()>> after_commit_;
 };
 
 enum class TxMode { kRead, kWrite };

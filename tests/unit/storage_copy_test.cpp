@@ -45,6 +45,7 @@ void Populate(Store& store) {
         k.expires_at = kT0 + 86'400'000;
         tx->ApiKeys().Insert(k);
         tx->Members().Insert({t, "user-" + t, t + "@example.com", domain::Role::kMember, kT0 + 1, "admin@" + t});
+        tx->Jobs().Enqueue({t, "webhook.deliver", R"({"delivery":"d-)" + t + R"("})", kT0 + 9, "dedupe-" + t}, kT0);
         tx->Members().InsertInvitation({"inv-" + t, t, "new@" + t, domain::Role::kViewer, "tok" + t, "admin", kT0,
                                         kT0 + 7 * 86'400'000, std::nullopt, std::nullopt});
         tx->Audit().Append({0, t, kT0 + 2, "admin", "member.invited", "invitation", "inv-" + t,
@@ -120,7 +121,7 @@ TEST_P(StorageCopyTest, CatalogueMatchesTheMigratedSchema) {
     auto store = middle_db_->Open();
     EXPECT_NO_THROW(CheckCopySource(*store));
     // A table the catalogue does not know is refused, so that a new table cannot be left behind.
-    Execute(GetParam(), middle_db_->Target(), "CREATE TABLE jobs (id text PRIMARY KEY)");
+    Execute(GetParam(), middle_db_->Target(), "CREATE TABLE not_in_catalogue (id text PRIMARY KEY)");
     EXPECT_THROW(CheckCopySource(*store), CopyRefused);
 }
 

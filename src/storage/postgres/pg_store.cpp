@@ -7,6 +7,8 @@
 #include "storage/postgres/pg_anomalies.h"
 #include "storage/postgres/pg_db.h"
 #include "storage/postgres/pg_explain.h"
+#include "storage/postgres/pg_batches.h"
+#include "storage/postgres/pg_jobs.h"
 #include "storage/postgres/pg_table_io.h"
 #include "util/time.h"
 
@@ -651,7 +653,9 @@ class PgTransaction final : public Transaction {
           members_(*lease_),
           audit_(*lease_),
           explanations_(MakePgExplanations(*lease_)),
-          anomalies_(MakePgAnomalies(*lease_)) {}
+          anomalies_(MakePgAnomalies(*lease_)),
+          jobs_(NewPgJobs(*lease_)),
+          batches_(NewPgBatches(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -661,6 +665,8 @@ class PgTransaction final : public Transaction {
     AuditRepository& Audit() override { return audit_; }
     ExplanationRepository& Explanations() override { return *explanations_; }
     AnomalyRepository& Anomalies() override { return *anomalies_; }
+    JobRepository& Jobs() override { return *jobs_; }
+    BatchRepository& Batches() override { return *batches_; }
     void Commit() override;
 
   private:
@@ -675,6 +681,8 @@ class PgTransaction final : public Transaction {
     PgAudit audit_;
     std::unique_ptr<ExplanationRepository> explanations_;
     std::unique_ptr<AnomalyRepository> anomalies_;
+    std::unique_ptr<JobRepository> jobs_;
+    std::unique_ptr<BatchRepository> batches_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
@@ -782,6 +790,7 @@ PgTransaction::~PgTransaction() {
 void PgTransaction::Commit() {
     lease_->ExecScript("COMMIT");
     done_ = true;
+    RunAfterCommit();
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include "storage/sqlite/sqlite_anomalies.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/sqlite_explain.h"
+#include "storage/sqlite/sqlite_batches.h"
+#include "storage/sqlite/sqlite_jobs.h"
 #include "storage/sqlite/sqlite_table_io.h"
 #include "util/time.h"
 
@@ -689,7 +691,9 @@ struct ConnectionRepos {
           members(c),
           audit(c),
           explanations(MakeSqliteExplanations(c)),
-          anomalies(MakeSqliteAnomalies(c)) {}
+          anomalies(MakeSqliteAnomalies(c)),
+          jobs(NewSqliteJobs(c)),
+          batches(NewSqliteBatches(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -698,6 +702,8 @@ struct ConnectionRepos {
     SqliteAudit audit;
     std::unique_ptr<ExplanationRepository> explanations;
     std::unique_ptr<AnomalyRepository> anomalies;
+    std::unique_ptr<JobRepository> jobs;
+    std::unique_ptr<BatchRepository> batches;
 };
 
 struct PooledConnection {
@@ -720,6 +726,8 @@ class SqliteTransaction final : public Transaction {
     AuditRepository& Audit() override { return pc_->repos->audit; }
     ExplanationRepository& Explanations() override { return *pc_->repos->explanations; }
     AnomalyRepository& Anomalies() override { return *pc_->repos->anomalies; }
+    JobRepository& Jobs() override { return *pc_->repos->jobs; }
+    BatchRepository& Batches() override { return *pc_->repos->batches; }
     void Commit() override;
 
   private:
@@ -1018,11 +1026,13 @@ void SqliteTransaction::Commit() {
     if (mode_ == TxMode::kRead) {
         pc_->conn->Exec("COMMIT");
         done_ = true;
+        RunAfterCommit();
         return;
     }
     pc_->conn->Exec("RELEASE unit");
     done_ = true;
     store_.CommitUnit(write_lock_, batch_);
+    RunAfterCommit();
 }
 
 }  // namespace
