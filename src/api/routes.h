@@ -23,6 +23,7 @@ class SessionService;
 class ApiKeyService;
 class OrganizationService;
 class EventSink;
+class WebhookService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -45,7 +46,8 @@ struct ApiContext {
     ApiKeyService* api_keys = nullptr;
     OrganizationService* organizations = nullptr;
     EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
-    std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
+    WebhookService* webhooks = nullptr;
+    std::string docs_dir{};  // files of the /docs viewer; empty: "docs" next to the binary
     // Wakes this node's job workers: after enqueuing a job, tx.AfterCommit(ctx.wake_jobs) gets it
     // picked up at once instead of at the next poll. May be empty (no job runner).
     std::function<void()> wake_jobs{};

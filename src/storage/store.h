@@ -15,6 +15,7 @@
 #include "domain/session.h"
 #include "storage/jobs.h"
 #include "storage/table_io.h"
+#include "storage/webhooks.h"
 
 namespace evni::storage {
 
@@ -199,6 +200,7 @@ class Transaction {
     virtual MemberRepository& Members() = 0;
     virtual AuditRepository& Audit() = 0;
     virtual JobRepository& Jobs() = 0;
+    virtual WebhookRepository& Webhooks() = 0;
     virtual void Commit() = 0;
 
     // Runs `fn` after Commit() succeeded (e.g. waking this node's job workers for a job enqueued in

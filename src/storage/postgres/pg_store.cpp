@@ -7,6 +7,7 @@
 #include "storage/postgres/pg_db.h"
 #include "storage/postgres/pg_jobs.h"
 #include "storage/postgres/pg_table_io.h"
+#include "storage/postgres/pg_webhooks.h"
 #include "util/time.h"
 
 namespace evni::storage::postgres {
@@ -649,7 +650,8 @@ class PgTransaction final : public Transaction {
           organizations_(*lease_),
           members_(*lease_),
           audit_(*lease_),
-          jobs_(NewPgJobs(*lease_)) {}
+          jobs_(NewPgJobs(*lease_)),
+          webhooks_(NewPgWebhooks(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -658,6 +660,7 @@ class PgTransaction final : public Transaction {
     MemberRepository& Members() override { return members_; }
     AuditRepository& Audit() override { return audit_; }
     JobRepository& Jobs() override { return *jobs_; }
+    WebhookRepository& Webhooks() override { return *webhooks_; }
     void Commit() override;
 
   private:
@@ -671,6 +674,7 @@ class PgTransaction final : public Transaction {
     PgMembers members_;
     PgAudit audit_;
     std::unique_ptr<JobRepository> jobs_;
+    std::unique_ptr<WebhookRepository> webhooks_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

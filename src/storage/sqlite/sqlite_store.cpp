@@ -16,6 +16,7 @@
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/sqlite_jobs.h"
 #include "storage/sqlite/sqlite_table_io.h"
+#include "storage/sqlite/sqlite_webhooks.h"
 #include "util/time.h"
 
 namespace evni::storage::sqlite {
@@ -681,7 +682,14 @@ class SqliteSessions final : public SessionRepository {
 // Repositories over one connection.
 struct ConnectionRepos {
     explicit ConnectionRepos(Connection& c)
-        : tenants(c), keys(c), sessions(c), organizations(c), members(c), audit(c), jobs(NewSqliteJobs(c)) {}
+        : tenants(c),
+          keys(c),
+          sessions(c),
+          organizations(c),
+          members(c),
+          audit(c),
+          jobs(NewSqliteJobs(c)),
+          webhooks(NewSqliteWebhooks(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -689,6 +697,7 @@ struct ConnectionRepos {
     SqliteMembers members;
     SqliteAudit audit;
     std::unique_ptr<JobRepository> jobs;
+    std::unique_ptr<WebhookRepository> webhooks;
 };
 
 struct PooledConnection {
@@ -710,6 +719,7 @@ class SqliteTransaction final : public Transaction {
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
     JobRepository& Jobs() override { return *pc_->repos->jobs; }
+    WebhookRepository& Webhooks() override { return *pc_->repos->webhooks; }
     void Commit() override;
 
   private:
