@@ -328,6 +328,21 @@ void WebhookService::Emit(storage::Transaction& tx, const std::string& tenant_id
     }
 }
 
+std::int64_t WebhookService::PurgeDeliveries() {
+    const EpochMs before = clock_.NowMs() - options_.delivery_retention.count();
+    std::int64_t total = 0;
+    for (;;) {
+        auto n = storage::WithRetry([&] {
+            auto tx = store_.Begin(storage::TxMode::kWrite);
+            auto deleted = tx->Webhooks().PurgeDeliveries(before, 1000);
+            tx->Commit();
+            return deleted;
+        });
+        total += n;
+        if (n < 1000) return total;
+    }
+}
+
 std::vector<std::string> WebhookService::SigningSecrets(const WebhookRecord& w, EpochMs now) {
     std::vector<std::string> out;
     const auto& box = key_.Get();

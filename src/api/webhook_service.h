@@ -42,6 +42,8 @@ struct WebhookOptions {
     // it at once; writes on another node are seen after this long).
     std::chrono::milliseconds cache_ttl = std::chrono::seconds(2);
     std::int64_t recent_deliveries = 20;
+    // Finished delivery records are kept this long (PurgeDeliveries).
+    std::chrono::milliseconds delivery_retention = std::chrono::hours(24 * 30);
 };
 
 struct WebhookChanges {
@@ -103,6 +105,8 @@ class WebhookService final : public EventSink {
     std::vector<std::string> SigningSecrets(const storage::WebhookRecord& webhook, EpochMs now);
 
     const WebhookOptions& options() const { return options_; }
+    // Deletes finished delivery records older than the retention (a Scheduler task); returns how many.
+    std::int64_t PurgeDeliveries();
     // Forgets this node's cached webhook list of the tenant (after a webhook changed).
     void Invalidate(const std::string& tenant_id);
 

@@ -149,8 +149,9 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     ctx.wake_jobs = runner.Waker();
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
-    scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner] {
+    scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner, &webhooks] {
         if (auto n = runner.Purge(); n > 0) spdlog::info("jobs: purged {} finished job(s)", n);
+        if (auto n = webhooks.PurgeDeliveries(); n > 0) spdlog::info("webhooks: purged {} old deliveries", n);
     });
     api::Api api(ctx);
     http::ServerOptions so;

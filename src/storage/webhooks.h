@@ -67,6 +67,8 @@ class WebhookRepository {
     // Writes status, attempts, http_status, error and the timestamps.
     virtual void UpdateDelivery(const DeliveryRecord& delivery) = 0;
     virtual std::optional<DeliveryRecord> FindDelivery(const std::string& tenant_id, const std::string& id) = 0;
+    // Deletes up to `limit` finished deliveries (any tenant) completed before `before`; returns how many.
+    virtual std::int64_t PurgeDeliveries(domain::EpochMs before, std::int64_t limit) = 0;
     // Newest first, without bodies.
     virtual std::vector<DeliveryRecord> RecentDeliveries(const std::string& tenant_id, const std::string& webhook_id,
                                                          std::int64_t limit) = 0;

@@ -199,10 +199,22 @@ TEST_P(WebhooksTest, EmitWritesDeliveriesAndJobsInTheCallersTransaction) {
     EXPECT_EQ(body.at("data").at("category").as_string(), "KWH_DECREASE");
     rtx->Commit();
 
+    {
+        // Finished deliveries are purged after the retention; pending ones never.
+        auto ptx = store_->Begin(TxMode::kWrite);
+        EXPECT_EQ(ptx->Webhooks().PurgeDeliveries(kT0 + 1'000'000'000, 100), 0);
+        auto done = *full;
+        done.status = "delivered";
+        done.completed_at = kT0 + 10;
+        ptx->Webhooks().UpdateDelivery(done);
+        EXPECT_EQ(ptx->Webhooks().PurgeDeliveries(kT0 + 10, 100), 0);
+        EXPECT_EQ(ptx->Webhooks().PurgeDeliveries(kT0 + 11, 100), 1);
+        EXPECT_FALSE(ptx->Webhooks().FindDelivery("t1", da[0].id).has_value());
+        ptx->Commit();
+    }
     // Deleting a webhook deletes its deliveries.
     ASSERT_TRUE(service_->Delete(Admin("t1"), a->webhook.id));
     auto after = store_->Begin(TxMode::kRead);
-    EXPECT_FALSE(after->Webhooks().FindDelivery("t1", da[0].id).has_value());
     EXPECT_TRUE(after->Webhooks().FindDelivery("t1", db[0].id).has_value());
 }
 

@@ -186,6 +186,15 @@ class PgWebhooks final : public WebhookRepository {
         return ReadDelivery(r, 0);
     }
 
+    std::int64_t PurgeDeliveries(EpochMs before, std::int64_t limit) override {
+        return c_
+            .Exec(
+                "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE completed_at < $1 "
+                "ORDER BY completed_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                Params().AddTime(before).Add(limit))
+            .Affected();
+    }
+
     std::vector<DeliveryRecord> RecentDeliveries(const std::string& tenant_id, const std::string& webhook_id,
                                                  std::int64_t limit) override {
         auto r = c_.Exec(

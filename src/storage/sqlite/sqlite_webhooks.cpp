@@ -188,6 +188,16 @@ class SqliteWebhooks final : public WebhookRepository {
         return ReadDelivery(s);
     }
 
+    std::int64_t PurgeDeliveries(EpochMs before, std::int64_t limit) override {
+        c_.Prepare(
+              "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE completed_at < ?1 "
+              "ORDER BY completed_at LIMIT ?2)")
+            .Bind(1, before)
+            .Bind(2, limit)
+            .Run();
+        return c_.Changes();
+    }
+
     std::vector<DeliveryRecord> RecentDeliveries(const std::string& tenant_id, const std::string& webhook_id,
                                                  std::int64_t limit) override {
         auto s = c_.Prepare(
