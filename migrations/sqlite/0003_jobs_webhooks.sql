@@ -51,3 +51,4 @@ CREATE TABLE webhook_deliveries (
     completed_at     INTEGER
 );
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (tenant_id, webhook_id, created_at);
+CREATE INDEX webhook_deliveries_completed ON webhook_deliveries (completed_at) WHERE completed_at IS NOT NULL;

@@ -224,6 +224,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentExplainRoutes(r);
         DocumentAnomalyRoutes(r);
         DocumentBatchRoutes(r);
+        DocumentWebhookRoutes(r);
         return r;
     }();
     return registry;

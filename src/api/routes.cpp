@@ -27,6 +27,7 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddOrganizationRoutes(routes_, ctx_);
     AddExplainRoutes(routes_, ctx_);
     AddAnomalyRoutes(routes_, ctx_);
+    AddWebhookRoutes(routes_, ctx_);
 }
 
 Api::~Api() = default;

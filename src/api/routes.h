@@ -26,6 +26,7 @@ class EventSink;
 class ExplainService;
 class AnomalyService;
 class BatchService;
+class WebhookService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -57,6 +58,7 @@ struct ApiContext {
     // Anomalies workspace and statistics.
     AnomalyService* anomalies = nullptr;
     BatchService* batches = nullptr;
+    WebhookService* webhooks = nullptr;
     // Wakes this node's job workers: after enqueuing a job, tx.AfterCommit(ctx.wake_jobs) gets it
     // picked up at once instead of at the next poll. May be empty (no job runner).
     std::function<void()> wake_jobs{};

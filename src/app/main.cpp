@@ -2,9 +2,11 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -22,10 +24,12 @@
 #include "api/organization_service.h"
 #include "api/routes.h"
 #include "api/session_service.h"
+#include "api/webhook_service.h"
 #include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "jobs/job_runner.h"
+#include "jobs/webhook_delivery.h"
 #include "storage/copy.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -33,6 +37,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/scheduler.h"
+#include "util/secretbox.h"
 
 namespace {
 
@@ -84,7 +89,32 @@ std::unique_ptr<storage::Store> OpenStore(const std::string& url, bool single_no
 struct JobsConfig {
     int workers = 2;
     int poll_ms = 500;
+    bool allow_private_webhooks = false;
+    std::string secret_key_file;  // default: next to the SQLite file, or data/evni-secret.key
+    int webhook_retry_base_ms = 10000;
+    int webhook_timeout_ms = 10000;
+    int webhook_disable_after = 20;
 };
+
+// The server key sealing webhook secrets: EVNI_SECRET_KEY (64 hex digits), else a key file created on
+// first use (docs/webhooks.md).
+std::unique_ptr<crypto::ServerKey> OpenServerKey(const std::string& db_url, const JobsConfig& cfg) {
+    if (const char* hex = std::getenv("EVNI_SECRET_KEY"); hex && *hex) {
+        auto box = crypto::SecretBox::FromHex(hex);
+        if (!box) throw std::runtime_error("EVNI_SECRET_KEY must be 64 hex digits (32 bytes)");
+        return std::make_unique<crypto::ServerKey>(*box);
+    }
+    std::filesystem::path file = cfg.secret_key_file;
+    auto parsed = config::ParseDbUrl(db_url);
+    const bool sqlite = parsed && parsed->kind == config::DbKind::kSqlite;
+    if (file.empty()) {
+        file = sqlite ? std::filesystem::path(parsed->target).parent_path() / "evni-secret.key"
+                      : std::filesystem::path("data") / "evni-secret.key";
+    }
+    auto key = std::make_unique<crypto::ServerKey>(file);
+    if (sqlite || !cfg.secret_key_file.empty()) key->Get();  // create or check it at start
+    return key;
+}
 
 int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_dir, const JobsConfig& jobs_cfg,
           int statistics_interval_s) {
@@ -96,15 +126,27 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::SessionService sessions(*store, clock, metrics);
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
-    api::NullEventSink events;
     jobs::RunnerOptions runner_options;
     runner_options.workers = jobs_cfg.workers;
     runner_options.poll_interval = std::chrono::milliseconds(jobs_cfg.poll_ms);
     // Job handlers register here (JobRunner::Register) before Start().
     jobs::JobRunner runner(*store, clock, runner_options);
-    api::LoggedEventSink logged_events(events);
-    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &logged_events};
-    ctx.docs_dir = docs_dir;
+    auto server_key = OpenServerKey(cfg.db, jobs_cfg);
+    // Webhooks: the event sink (an outbox in the emitting transaction) and its delivery jobs. Events
+    // are also logged after their transaction commits (LoggedEventSink).
+    api::WebhookOptions webhook_options;
+    webhook_options.allow_private = jobs_cfg.allow_private_webhooks;
+    api::WebhookService webhooks(*store, clock, *server_key, webhook_options, runner.Waker());
+    api::LoggedEventSink events(webhooks);
+    api::WebhookSessionListener webhook_listener(webhooks);
+    jobs::WebhookDeliveryOptions delivery_options;
+    delivery_options.allow_private = jobs_cfg.allow_private_webhooks;
+    delivery_options.retry_base = std::chrono::milliseconds(jobs_cfg.webhook_retry_base_ms);
+    delivery_options.total_timeout = std::chrono::milliseconds(jobs_cfg.webhook_timeout_ms);
+    delivery_options.connect_timeout = std::min(delivery_options.connect_timeout, delivery_options.total_timeout);
+    delivery_options.disable_after = jobs_cfg.webhook_disable_after;
+    jobs::WebhookDeliverer deliverer(*store, clock, webhooks, delivery_options);
+    deliverer.Register(runner);
     // Explain and ask: the built-in explainer, or an LLM provider with fallback when configured.
     std::unique_ptr<api::LlmProvider> llm;
     if (!cfg.llm_url.empty() && !cfg.llm_model.empty()) {
@@ -115,29 +157,41 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
         spdlog::info("explain: LLM provider {} (model {})", cfg.llm_url, cfg.llm_model);
     }
     api::ExplainService explain(*store, sessions, clock, llm.get());
-    ctx.explain = &explain;
     // Anomalies workspace: records kept in step with every session write; statistics. Outages come
     // from the station model once it exists (api::OutageSource).
     api::AnomalyWorkspaceListener anomaly_listener(clock);
-    sessions.AddListener(&anomaly_listener);
     api::NoOutages outages;
     api::AnomalyService anomalies(*store, clock, outages);
+    // Batch uploads (docs/batch.md): items are processed by "batch.process" jobs.
+    api::BatchService batches(*store, clock, sessions, events);
+    batches.SetWaker(runner.Waker());
+    runner.Register(api::BatchService::kJobKind, [&batches](const storage::Job& job) { return batches.Process(job); },
+                    {.lease = batches.options().lease, .max_attempts = 20});
+    // Session write listeners, in order: anomaly records, then webhook events.
+    sessions.AddListener(&anomaly_listener);
+    sessions.AddListener(&webhook_listener);
+    // Stops the workers before the objects their handlers use are destroyed, on every exit path.
+    struct StopRunner {
+        jobs::JobRunner& runner;
+        ~StopRunner() { runner.Stop(); }
+    } stop_runner{runner};
+
+    api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
+    ctx.docs_dir = docs_dir;
+    ctx.webhooks = &webhooks;
+    ctx.wake_jobs = runner.Waker();
+    ctx.explain = &explain;
     ctx.anomalies = &anomalies;
+    ctx.batches = &batches;
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
     scheduler.Every(
         "statistics.data_quality", std::chrono::seconds(statistics_interval_s),
         [&anomalies] { anomalies.RunDataQuality(); }, std::chrono::seconds(2));
-    scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner] {
+    scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner, &webhooks] {
         if (auto n = runner.Purge(); n > 0) spdlog::info("jobs: purged {} finished job(s)", n);
+        if (auto n = webhooks.PurgeDeliveries(); n > 0) spdlog::info("webhooks: purged {} old deliveries", n);
     });
-    ctx.wake_jobs = runner.Waker();
-    // Batch uploads (docs/batch.md): items are processed by "batch.process" jobs.
-    api::BatchService batches(*store, clock, sessions, logged_events);
-    batches.SetWaker(runner.Waker());
-    runner.Register(api::BatchService::kJobKind, [&batches](const storage::Job& job) { return batches.Process(job); },
-                    {.lease = batches.options().lease, .max_attempts = 20});
-    ctx.batches = &batches;
     api::Api api(ctx);
     http::ServerOptions so;
     so.host = listen->host;
@@ -274,6 +328,34 @@ int main(int argc, char** argv) {
                      "Milliseconds between looks for due jobs by an idle worker (jobs of this node wake it at once)")
         ->envname("EVNI_JOB_POLL_MS")
         ->check(CLI::Range(10, 60000))
+        ->capture_default_str();
+    serve
+        ->add_flag("--allow-private-webhooks", jobs_cfg.allow_private_webhooks,
+                   "Accept webhook URLs with plain http or loopback/private addresses (tests, on-premises receivers)")
+        ->envname("EVNI_ALLOW_PRIVATE_WEBHOOKS");
+    serve
+        ->add_option("--secret-key-file", jobs_cfg.secret_key_file,
+                     "File with the server key sealing webhook secrets, created when missing (default: "
+                     "evni-secret.key next to the SQLite file, or data/evni-secret.key); EVNI_SECRET_KEY (64 hex "
+                     "digits) takes precedence")
+        ->envname("EVNI_SECRET_KEY_FILE");
+    serve
+        ->add_option("--webhook-retry-base-ms", jobs_cfg.webhook_retry_base_ms,
+                     "First retry delay of a failed webhook delivery (doubles per attempt, at most 1 h, for 24 h)")
+        ->envname("EVNI_WEBHOOK_RETRY_BASE_MS")
+        ->check(CLI::Range(10, 3600000))
+        ->capture_default_str();
+    serve
+        ->add_option("--webhook-timeout-ms", jobs_cfg.webhook_timeout_ms,
+                     "Total time limit of one webhook delivery attempt")
+        ->envname("EVNI_WEBHOOK_TIMEOUT_MS")
+        ->check(CLI::Range(100, 120000))
+        ->capture_default_str();
+    serve
+        ->add_option("--webhook-disable-after", jobs_cfg.webhook_disable_after,
+                     "Consecutive failed delivery attempts after which a webhook is disabled")
+        ->envname("EVNI_WEBHOOK_DISABLE_AFTER")
+        ->check(CLI::Range(1, 100000))
         ->capture_default_str();
     serve->add_option("--log-level", serve_cfg.log_level, "trace, debug, info, warn, error")
         ->envname("EVNI_LOG_LEVEL")

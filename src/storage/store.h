@@ -18,6 +18,7 @@
 #include "storage/batches.h"
 #include "storage/jobs.h"
 #include "storage/table_io.h"
+#include "storage/webhooks.h"
 
 namespace evni::storage {
 
@@ -205,6 +206,7 @@ class Transaction {
     virtual AnomalyRepository& Anomalies() = 0;
     virtual JobRepository& Jobs() = 0;
     virtual BatchRepository& Batches() = 0;
+    virtual WebhookRepository& Webhooks() = 0;
     virtual void Commit() = 0;
 
     // Runs `fn` after Commit() succeeded (e.g. waking this node's job workers for a job enqueued in

@@ -10,6 +10,7 @@
 #include "api/organization_service.h"
 #include "api/routes.h"
 #include "api/session_service.h"
+#include "api/webhook_service.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/crypto.h"
 
@@ -30,7 +31,10 @@ class RoleTableTest : public ::testing::Test {
         sessions_ = std::make_unique<SessionService>(*store_, clock_, metrics_);
         orgs_ = std::make_unique<OrganizationService>(*store_, clock_, *keys_);
         anomalies_ = std::make_unique<AnomalyService>(*store_, clock_, outages_);
-        ApiContext ctx{store_.get(), &clock_, &metrics_, sessions_.get(), keys_.get(), orgs_.get()};
+        server_key_ = std::make_unique<crypto::ServerKey>(dir_ / "evni-secret.key");
+        webhooks_ = std::make_unique<WebhookService>(*store_, clock_, *server_key_, WebhookOptions{}, nullptr);
+        ApiContext ctx{store_.get(), &clock_, &metrics_, sessions_.get(), keys_.get(), orgs_.get(), webhooks_.get()};
+        ctx.webhooks = webhooks_.get();
         ctx.anomalies = anomalies_.get();
         api_ = std::make_unique<Api>(ctx);
         auto t = keys_->CreateTenant("ops", domain::Role::kSuperAdmin);
@@ -47,6 +51,7 @@ class RoleTableTest : public ::testing::Test {
     void TearDown() override {
         api_.reset();
         anomalies_.reset();
+        webhooks_.reset();
         orgs_.reset();
         sessions_.reset();
         keys_.reset();
@@ -76,6 +81,8 @@ class RoleTableTest : public ::testing::Test {
     std::unique_ptr<OrganizationService> orgs_;
     NoOutages outages_;
     std::unique_ptr<AnomalyService> anomalies_;
+    std::unique_ptr<crypto::ServerKey> server_key_;
+    std::unique_ptr<WebhookService> webhooks_;
     std::unique_ptr<Api> api_;
     std::map<domain::Role, std::string> tokens_;
 };

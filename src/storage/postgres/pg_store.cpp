@@ -10,6 +10,7 @@
 #include "storage/postgres/pg_batches.h"
 #include "storage/postgres/pg_jobs.h"
 #include "storage/postgres/pg_table_io.h"
+#include "storage/postgres/pg_webhooks.h"
 #include "util/time.h"
 
 namespace evni::storage::postgres {
@@ -655,7 +656,8 @@ class PgTransaction final : public Transaction {
           explanations_(MakePgExplanations(*lease_)),
           anomalies_(MakePgAnomalies(*lease_)),
           jobs_(NewPgJobs(*lease_)),
-          batches_(NewPgBatches(*lease_)) {}
+          batches_(NewPgBatches(*lease_)),
+          webhooks_(NewPgWebhooks(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -667,6 +669,7 @@ class PgTransaction final : public Transaction {
     AnomalyRepository& Anomalies() override { return *anomalies_; }
     JobRepository& Jobs() override { return *jobs_; }
     BatchRepository& Batches() override { return *batches_; }
+    WebhookRepository& Webhooks() override { return *webhooks_; }
     void Commit() override;
 
   private:
@@ -683,6 +686,7 @@ class PgTransaction final : public Transaction {
     std::unique_ptr<AnomalyRepository> anomalies_;
     std::unique_ptr<JobRepository> jobs_;
     std::unique_ptr<BatchRepository> batches_;
+    std::unique_ptr<WebhookRepository> webhooks_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

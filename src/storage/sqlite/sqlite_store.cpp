@@ -19,6 +19,7 @@
 #include "storage/sqlite/sqlite_batches.h"
 #include "storage/sqlite/sqlite_jobs.h"
 #include "storage/sqlite/sqlite_table_io.h"
+#include "storage/sqlite/sqlite_webhooks.h"
 #include "util/time.h"
 
 namespace evni::storage::sqlite {
@@ -693,7 +694,8 @@ struct ConnectionRepos {
           explanations(MakeSqliteExplanations(c)),
           anomalies(MakeSqliteAnomalies(c)),
           jobs(NewSqliteJobs(c)),
-          batches(NewSqliteBatches(c)) {}
+          batches(NewSqliteBatches(c)),
+          webhooks(NewSqliteWebhooks(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -704,6 +706,7 @@ struct ConnectionRepos {
     std::unique_ptr<AnomalyRepository> anomalies;
     std::unique_ptr<JobRepository> jobs;
     std::unique_ptr<BatchRepository> batches;
+    std::unique_ptr<WebhookRepository> webhooks;
 };
 
 struct PooledConnection {
@@ -728,6 +731,7 @@ class SqliteTransaction final : public Transaction {
     AnomalyRepository& Anomalies() override { return *pc_->repos->anomalies; }
     JobRepository& Jobs() override { return *pc_->repos->jobs; }
     BatchRepository& Batches() override { return *pc_->repos->batches; }
+    WebhookRepository& Webhooks() override { return *pc_->repos->webhooks; }
     void Commit() override;
 
   private:
