@@ -221,6 +221,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentSessionRoutes(r);
         DocumentApiKeyRoutes(r);
         DocumentOrganizationRoutes(r);
+        DocumentStationRoutes(r);
         return r;
     }();
     return registry;

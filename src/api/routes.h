@@ -23,6 +23,7 @@ class SessionService;
 class ApiKeyService;
 class OrganizationService;
 class EventSink;
+class StationService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -45,7 +46,8 @@ struct ApiContext {
     ApiKeyService* api_keys = nullptr;
     OrganizationService* organizations = nullptr;
     EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
-    std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
+    StationService* stations = nullptr;
+    std::string docs_dir{};  // files of the /docs viewer; empty: "docs" next to the binary
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

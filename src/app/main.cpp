@@ -16,6 +16,8 @@
 #include "api/organization_service.h"
 #include "api/routes.h"
 #include "api/session_service.h"
+#include "api/station_aggregates.h"
+#include "api/station_service.h"
 #include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -83,10 +85,20 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
     api::NullEventSink events;
+    api::StationAggregatesListener station_aggregates;
+    sessions.AddListener(&station_aggregates);
+    api::StationService stations(*store, clock, events);
     api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
+    ctx.stations = &stations;
     ctx.docs_dir = docs_dir;
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
+    // The station model for the last complete UTC day of every active station; hourly, so a day is analysed
+    // soon after it ends (stations already analysed for that day are skipped).
+    scheduler.Every("stations.daily_model", std::chrono::hours(1), [&stations] {
+        const int n = stations.RunDaily();
+        if (n > 0) spdlog::info("station model: {} station-days analysed", n);
+    });
     api::Api api(ctx);
     http::ServerOptions so;
     so.host = listen->host;

@@ -13,6 +13,7 @@
 #include "domain/meter_value.h"
 #include "domain/organization.h"
 #include "domain/session.h"
+#include "storage/station_repository.h"
 #include "storage/table_io.h"
 
 namespace evni::storage {
@@ -197,6 +198,7 @@ class Transaction {
     virtual OrganizationRepository& Organizations() = 0;
     virtual MemberRepository& Members() = 0;
     virtual AuditRepository& Audit() = 0;
+    virtual StationRepository& Stations() = 0;
     virtual void Commit() = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "api/organization_service.h"
 #include "api/routes.h"
 #include "api/session_service.h"
+#include "api/station_service.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/crypto.h"
 
@@ -28,8 +29,10 @@ class RoleTableTest : public ::testing::Test {
         keys_ = std::make_unique<ApiKeyService>(*store_, clock_);
         sessions_ = std::make_unique<SessionService>(*store_, clock_, metrics_);
         orgs_ = std::make_unique<OrganizationService>(*store_, clock_, *keys_);
-        api_ = std::make_unique<Api>(
-            ApiContext{store_.get(), &clock_, &metrics_, sessions_.get(), keys_.get(), orgs_.get()});
+        stations_ = std::make_unique<StationService>(*store_, clock_, events_);
+        ApiContext ctx{store_.get(), &clock_, &metrics_, sessions_.get(), keys_.get(), orgs_.get()};
+        ctx.stations = stations_.get();
+        api_ = std::make_unique<Api>(ctx);
         auto t = keys_->CreateTenant("ops", domain::Role::kSuperAdmin);
         ASSERT_TRUE(t);
         tokens_[domain::Role::kSuperAdmin] = t->admin_key.secret;
@@ -43,6 +46,7 @@ class RoleTableTest : public ::testing::Test {
     }
     void TearDown() override {
         api_.reset();
+        stations_.reset();
         orgs_.reset();
         sessions_.reset();
         keys_.reset();
@@ -70,6 +74,8 @@ class RoleTableTest : public ::testing::Test {
     std::unique_ptr<ApiKeyService> keys_;
     std::unique_ptr<SessionService> sessions_;
     std::unique_ptr<OrganizationService> orgs_;
+    NullEventSink events_;
+    std::unique_ptr<StationService> stations_;
     std::unique_ptr<Api> api_;
     std::map<domain::Role, std::string> tokens_;
 };
