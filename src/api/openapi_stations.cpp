@@ -146,7 +146,7 @@ void AddStationSchemas(DocRegistry& r) {
                                         .Required("timestamp", Schema::DateTime("Point in time (UTC)"))
                                         .Required("cumulativeKwh", Schema::Number("kWh delivered since midnight"))
                                         .Closed(),
-                                    "1440 points, one per minute"))
+                                    "1440 points, one per minute: the energy delivered up to the end of each minute"))
             .Required("anomalyMarkers",
                       Schema::Array(
                           Schema::Object("A 15-minute bucket where actual and expected part")

@@ -78,8 +78,8 @@ Result<EnergyView> StationService::Energy(const domain::Principal& who, const st
     } else {
         to = clock_.NowMs();
     }
-    // Whole hours: the hour that holds `to` is the last one shown.
-    to = (to / st::kHourMs + 1) * st::kHourMs;
+    // Whole hours: the window ends at the first hour boundary at or after `to`.
+    to = (to + st::kHourMs - 1) / st::kHourMs * st::kHourMs;
     EnergyView v;
     v.station_id = station_id;
     v.to = to;

@@ -229,7 +229,8 @@ void AddStationRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
              json::array timeline;
              auto values = ParseJsonOr(r->timeline_json, json::array{});
              if (values.is_array()) {
-                 std::int64_t minute = 0;
+                 // Point m: the energy delivered up to the end of minute m.
+                 std::int64_t minute = 1;
                  for (const auto& v : values.as_array()) {
                      timeline.push_back(json::object{{"timestamp", FormatIsoDateTime(r->day + minute * 60'000)},
                                                      {"cumulativeKwh", v}});

@@ -128,7 +128,8 @@ def test_aggregates_follow_upserts_replaces_appends(api_a, station):
     sid = lib.uid()
     post(api_a, sid, station, lib.kwh_decrease_values(), connector="1")
     other = lib.uid()
-    post(api_a, other, station, lib.clean_ac_values(30), connector="1")
+    later = lib.T0 + timedelta(hours=3)
+    post(api_a, other, station, lib.clean_ac_values(30, later), connector="1")
     assert_consistent(api_a, station)
     before = get_ok(api_a, f"/v1/stations/{station}")
     assert before["anomalousSessions"] == 1
@@ -150,7 +151,7 @@ def test_aggregates_follow_upserts_replaces_appends(api_a, station):
     assert_consistent(api_a, station)
     # Upsert with the same values again (a retried POST): nothing changes.
     snapshot = get_ok(api_a, f"/v1/stations/{station}")
-    post(api_a, other, station, lib.clean_ac_values(30), connector="1")
+    post(api_a, other, station, lib.clean_ac_values(30, later), connector="1")
     again = get_ok(api_a, f"/v1/stations/{station}")
     assert again["totalSessions"] == snapshot["totalSessions"]
     assert again["anomalousSessions"] == snapshot["anomalousSessions"]
@@ -176,8 +177,8 @@ def test_list_filters_sorting_paging(tenant):
     stations = {"S-A": 0, "S-B": 1, "S-C": 2}
     for name, n_bad in stations.items():
         post(tenant, lib.uid(), name, lib.clean_ac_values(30))
-        for _ in range(n_bad):
-            post(tenant, lib.uid(), name, lib.kwh_decrease_values())
+        for i in range(n_bad):
+            post(tenant, lib.uid(), name, lib.kwh_decrease_values(lib.T0 + timedelta(hours=2 + 2 * i)))
     body = get_ok(tenant, "/v1/stations")
     assert [s["chargingStationId"] for s in body["content"]] == ["S-A", "S-B", "S-C"]
     assert body["pagination"] == {"totalCount": 3, "page": 1, "size": 50}
@@ -269,9 +270,11 @@ def test_inference_on_demand_with_little_history(api_a, station):
     assert hist["pagination"]["totalCount"] == 1 and hist["content"][0]["inferenceId"] == r["inferenceId"]
     ov = get_ok(api_a, f"/v1/stations/{station}/shade-overview", date="2026-03-02")
     assert len(ov["energyTimeline"]) == 1440 and ov["anomalyMarkers"] == [] and ov["isAnomaly"] is False
-    assert ov["energyTimeline"][0]["timestamp"] == "2026-03-02T00:00:00Z"
+    assert ov["energyTimeline"][0]["timestamp"] == "2026-03-02T00:01:00Z"
+    assert ov["energyTimeline"][-1]["timestamp"] == "2026-03-03T00:00:00Z"
     assert ov["energyTimeline"][-1]["cumulativeKwh"] == pytest.approx(14.8, abs=0.01)
-    assert ov["energyTimeline"][10 * 60]["cumulativeKwh"] == pytest.approx(7.4, abs=0.01)
+    assert ov["energyTimeline"][10 * 60 - 1]["timestamp"] == "2026-03-02T10:00:00Z"
+    assert ov["energyTimeline"][10 * 60 - 1]["cumulativeKwh"] == pytest.approx(7.4, abs=0.01)
     lib.assert_validation_error(api_a.get(f"/v1/stations/{station}/inference", params={"date": "bad"}),
                                 ["query", "date"])
 
