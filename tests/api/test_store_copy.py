@@ -42,7 +42,7 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
     assert summary["ok"] is expect_ok, summary
     assert [t["table"] for t in summary["tables"]] == [
         "tenants", "organizations", "members", "api_keys", "invitations", "audit_log", "stations", "connectors",
-        "sessions", "meter_chunks", "session_anomalies"], summary
+        "sessions", "meter_chunks", "session_anomalies", "station_category_counts", "station_days"], summary
     for t in summary["tables"]:
         assert t["sourceRows"] == t["copied"] + t["updated"] + t["skipped"], t
         assert len(t["checksum"]) == 64 and len(t["targetChecksum"]) == 64, t
@@ -176,6 +176,9 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     assert r.status_code == 200, lib.describe(r)
     a.create_session({"sessionId": lib.uid("pending"), "chargingStationId": station,
                       "meterValues": lib.energy_values(2)})
+    # A station model result (station_days).
+    r = a.get(f"/v1/stations/{station}/inference", params={"date": "2026-03-02"})
+    assert r.status_code == 200, lib.describe(r)
     # The other tenant, with a session id that tenant A also uses.
     b.create_session(lib.reference_example(ref["sessionId"], station))
     return {
