@@ -9,6 +9,7 @@
 //
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository (or its parent).
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
@@ -410,11 +411,24 @@ int main(int argc, char** argv) {
     std::string data_dir = DefaultDataDir();
     std::uint64_t seed = 20260227;
     int days_per_station = 60;
+    double min_daily_kwh = 30.0;
+    st::ModelOptions options;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
+        const double v = std::atof(argv[i + 1]);
         if (a == "--data") data_dir = argv[i + 1];
         if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
         if (a == "--days-per-station") days_per_station = std::atoi(argv[i + 1]);
+        if (a == "--min-daily-kwh") min_daily_kwh = v;
+        // Model options, to explore the trade-offs (the defaults are the service's).
+        if (a == "--z") options.z_threshold = v;
+        if (a == "--drop-ratio") options.drop_ratio = v;
+        if (a == "--surge-ratio") options.surge_ratio = v;
+        if (a == "--max-silent-share") options.max_silent_share = v;
+        if (a == "--min-outage-share") options.min_outage_share = v;
+        if (a == "--outage-margin") options.outage_margin = v;
+        if (a == "--min-silent-hours") options.min_silent_hours = static_cast<int>(v);
+        if (a == "--min-log-sigma") options.min_log_sigma = v;
     }
     const std::clock_t t0 = std::clock();
     std::map<std::string, Station> stations;
@@ -429,7 +443,6 @@ int main(int argc, char** argv) {
     std::printf("station model benchmark: data %s\n%zu sessions, %zu stations read\n", data_dir.c_str(), sessions,
                 stations.size());
 
-    st::ModelOptions options;
     constexpr int kHistory = 56;
     std::mt19937_64 rng(seed);
     Report model, baseline;
@@ -440,12 +453,12 @@ int main(int argc, char** argv) {
         if (station.sessions.size() < 200) continue;
         const Series s = BuildSeries(station);
         if (s.days < kHistory + 14) continue;
-        // Busy enough that a fault is observable: median daily energy >= 30 kWh over the station's life.
+        // Busy enough that a fault is observable: median daily energy >= min_daily_kwh over the station's life.
         std::vector<double> totals;
         for (const auto& d : s.minutes) totals.push_back(DayTotal(d));
         std::vector<double> sorted = totals;
         std::sort(sorted.begin(), sorted.end());
-        if (sorted[sorted.size() / 2] < 30.0) continue;
+        if (sorted[sorted.size() / 2] < min_daily_kwh) continue;
         ++used_stations;
         ++used_per_source[name.substr(0, name.find('/'))];
 
@@ -460,18 +473,6 @@ int main(int argc, char** argv) {
             }
             profiles.push_back(std::move(p));
         }
-        // The connector a "connector down" takes: the one delivering on the most days.
-        std::vector<int> active_days(s.connectors.size(), 0);
-        for (const auto& d : s.minutes) {
-            for (std::size_t c = 0; c < d.size(); ++c) {
-                double e = 0.0;
-                for (double v : d[c]) e += v;
-                if (e > 0.01) ++active_days[c];
-            }
-        }
-        const std::size_t busiest =
-            static_cast<std::size_t>(std::max_element(active_days.begin(), active_days.end()) - active_days.begin());
-
         std::uniform_int_distribution<int> pick_day(kHistory, s.days - 1);
         for (int n = 0; n < days_per_station; ++n) {
             const int d = pick_day(rng);
@@ -493,9 +494,26 @@ int main(int argc, char** argv) {
                 label = {"outage", 0, st::kMinutesPerDay};
                 for (auto& c : day) std::fill(c.begin(), c.end(), 0.0);
             } else if (r < 0.58) {
-                // Some hours of outage in the daytime (3 to 8 hours).
+                // Some hours of outage (3 to 8) where the station's history says energy flows: windows whose
+                // mean energy over the 56 days before is at least a quarter of a mean day (an outage at night
+                // at a workplace station is not observable, by anyone).
                 const int len = std::uniform_int_distribution<int>(3, 8)(rng);
-                const int start = std::uniform_int_distribution<int>(7, 20 - len)(rng);
+                std::vector<int> starts;
+                double mean_day = 0.0;
+                std::array<double, 24> mean_hour{};
+                for (int k = d - kHistory; k < d; ++k) {
+                    for (int h = 0; h < 24; ++h)
+                        mean_hour[static_cast<std::size_t>(h)] +=
+                            profiles[static_cast<std::size_t>(k)].StationHour(h) / kHistory;
+                }
+                for (double v : mean_hour) mean_day += v;
+                for (int start = 0; start + len <= 24; ++start) {
+                    double e = 0.0;
+                    for (int h = start; h < start + len; ++h) e += mean_hour[static_cast<std::size_t>(h)];
+                    if (e >= 0.25 * mean_day) starts.push_back(start);
+                }
+                if (starts.empty()) continue;
+                const int start = starts[std::uniform_int_distribution<std::size_t>(0, starts.size() - 1)(rng)];
                 label = {"outage", start * 60, (start + len) * 60};
                 for (auto& c : day) std::fill(c.begin() + start * 60, c.begin() + (start + len) * 60, 0.0);
             } else if (r < 0.72) {
@@ -511,7 +529,18 @@ int main(int argc, char** argv) {
                     for (auto& v : c) v *= f;
                 }
             } else {
+                // The connector that delivered on the most of the 56 days before, if it did on >= 80 % of them
+                // (a connector used now and then is silent on many days anyway).
                 if (s.connectors.size() < 2) continue;
+                std::size_t busiest = 0;
+                int best = -1;
+                for (std::size_t c = 0; c < s.connectors.size(); ++c) {
+                    int active = 0;
+                    for (int k = d - kHistory; k < d; ++k)
+                        active += profiles[static_cast<std::size_t>(k)].ConnectorTotal(c) > 0.01;
+                    if (active > best) best = active, busiest = c;
+                }
+                if (best < 0.8 * kHistory) continue;
                 label = {"connector_down", 0, st::kMinutesPerDay};
                 std::fill(day[busiest].begin(), day[busiest].end(), 0.0);
             }
@@ -532,7 +561,7 @@ int main(int argc, char** argv) {
             baseline.Add(label, Baseline(day, day_start, history));
         }
     }
-    std::printf("%d stations busy enough (median >= 30 kWh/day, >= 70 days):", used_stations);
+    std::printf("%d stations busy enough (median >= %.0f kWh/day, >= 70 days):", used_stations, min_daily_kwh);
     for (const auto& [source, n] : used_per_source) std::printf(" %s=%d", source.c_str(), n);
     std::printf("\n");
     model.Print("station model");

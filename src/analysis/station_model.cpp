@@ -310,12 +310,30 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
     };
 
     if (result.enough_history) {
-        // Outage: the whole station silent where its history rarely is.
-        for (const auto& run :
-             SilentRuns(until_hour, o.min_silent_hours, [&](int h) { return today.StationHour(h) < kSilentKwh; })) {
+        // Outage: the whole station silent where its history says energy flows. A silent stretch is judged by
+        // the energy expected in it, against the largest such stretch of each earlier day of the same kind
+        // (the longest silence of a day is picked after the fact, so it is compared with the same statistic
+        // of days known to have worked). A whole silent day is judged by how often whole days were silent.
+        auto station_runs = [&](const DayProfile& d) {
+            return SilentRuns(until_hour, o.min_silent_hours, [&](int h) { return d.StationHour(h) < kSilentKwh; });
+        };
+        double null_max = 0.0;
+        for (const auto* d : wide) {
+            if (d->Total() < kSilentKwh) continue;  // a whole silent day is an outage, not a working day
+            for (const auto& run : station_runs(*d))
+                null_max = std::max(null_max, Sum(expected_station, run.start, run.end));
+        }
+        for (const auto& run : station_runs(today)) {
             const double missing = Sum(expected_station, run.start, run.end);
-            const double share = silent_share(run.start, run.end, std::nullopt);
-            if (missing < o.min_expected_kwh || share > o.max_silent_share) continue;
+            const bool whole_day = run.start == 0 && run.end >= until_hour && actual_part < kSilentKwh;
+            double share = 0.0;
+            if (whole_day) {
+                share = silent_share(0, kHoursPerDay, std::nullopt);
+                if (share > o.max_silent_share) continue;
+            } else if (missing <= null_max * (1.0 + o.outage_margin)) {
+                continue;
+            }
+            if (missing < std::max(o.min_expected_kwh, o.min_outage_share * expected_total)) continue;
             result.findings.push_back({AnomalyType::kOutage, run.start * 60, run.end * 60, missing, 0.0,
                                        silence_score(missing, share), std::nullopt});
         }
@@ -334,7 +352,10 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                     if (others < kSilentKwh) continue;  // the station itself was silent: an outage's business
                     const double missing = Sum(expected[c], run.start, run.end);
                     const double share = silent_share(run.start, run.end, c);
-                    if (missing < o.min_expected_kwh || share > o.max_silent_share) continue;
+                    // Every connector is a separate test: with many connectors one of them is silent on
+                    // most days by chance, so the bar rises with their number.
+                    const double bar = o.max_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
+                    if (missing < o.min_expected_kwh || share > bar) continue;
                     result.findings.push_back({AnomalyType::kConnectorDown, run.start * 60, run.end * 60, missing, 0.0,
                                                silence_score(missing, share), c});
                 }

@@ -88,9 +88,13 @@ struct ModelOptions {
     // Outage / connector_down: shortest silent run (hours), and the most often history may have been
     // silent in the same window for the silence to count (fraction of history days).
     int min_silent_hours = 3;
-    double max_silent_share = 0.1;
+    double max_silent_share = 0.2;
+    // An outage of part of the day must miss at least this share of the day's expected energy, and more
+    // (by this margin) than the longest silence of any earlier working day of the same kind.
+    double min_outage_share = 0.15;
+    double outage_margin = 0.1;
     // Drop / surge: thresholds on the robust z-score of log day energy and on the ratio to expected.
-    double z_threshold = 3.0;
+    double z_threshold = 2.5;
     double drop_ratio = 0.7;
     double surge_ratio = 1.5;
     // Floor of the log-scale spread (day-to-day variation we never call abnormal).
