@@ -398,9 +398,11 @@ std::string DefaultDataDir() {
     std::string here = __FILE__;
     const auto slash = here.find_last_of('/');
     const std::string bench = slash == std::string::npos ? "." : here.substr(0, slash);
-    // <repo>/bench: ../shared/data next to the repository, or next to its parent (git worktrees).
-    for (const std::string& candidate : {bench + "/../../shared/data", bench + "/../../../shared/data"}) {
-        if (std::filesystem::exists(candidate)) return candidate;
+    // ../shared/data next to the repository (or next to its parent, for git worktrees), found from this
+    // source file's path or from the working directory (the repository root under `make`).
+    for (const std::string& candidate : {bench + "/../../shared/data", bench + "/../../../shared/data",
+                                         std::string("../shared/data"), std::string("../../shared/data")}) {
+        if (std::filesystem::exists(candidate + "/open-ev-load")) return candidate;
     }
     return bench + "/../../shared/data";
 }
@@ -442,6 +444,10 @@ int main(int argc, char** argv) {
     for (const auto& [name, s] : stations) sessions += s.sessions.size();
     std::printf("station model benchmark: data %s\n%zu sessions, %zu stations read\n", data_dir.c_str(), sessions,
                 stations.size());
+    if (sessions == 0) {
+        std::fprintf(stderr, "no session tables under %s (set EVNI_DATA_DIR or --data)\n", data_dir.c_str());
+        return 1;
+    }
 
     constexpr int kHistory = 56;
     std::mt19937_64 rng(seed);
