@@ -134,14 +134,15 @@ void StationAggregatesListener::OnSessionWritten(storage::Transaction& tx, const
     if (!moved) {
         if (!d.Empty()) stations.Adjust(tenant, station, now.connector, d);
     } else {
-        storage::AggregateDelta out;  // the connector the session left
-        out.total_sessions = -1;
-        out.anomalous_sessions = was->anomalous ? -1 : 0;
-        if (was->connector) stations.Adjust(tenant, station, was->connector, out);
+        // Rows in one order (station, then connectors) in every write, so concurrent writes cannot deadlock.
         // Station-level counts change only by the anomalous difference; the new connector gains the session.
         storage::AggregateDelta station_delta = d;
         station_delta.total_sessions = 0;
         stations.Adjust(tenant, station, std::nullopt, station_delta);
+        storage::AggregateDelta out;  // the connector the session left
+        out.total_sessions = -1;
+        out.anomalous_sessions = was->anomalous ? -1 : 0;
+        if (was->connector) stations.Adjust(tenant, station, was->connector, out);
         storage::AggregateDelta in = d;
         in.score = now.score;
         in.anomaly_at = now.anomaly_at;
