@@ -5,7 +5,7 @@ EVNI_LISTEN ?= 127.0.0.1:8080
 EVNI_DB ?= sqlite://./data/evni.db
 EVNI_RELEASE := build/release/src/app/evni
 
-.PHONY: run test deps build release debug asan test-asan bench bench-quality bench-sorc bench-explain format format-check clean
+.PHONY: run test deps build release debug asan test-asan bench bench-quality bench-sorc bench-explain bench-station format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -75,6 +75,12 @@ bench-explain: release
 bench-quality: release
 	cmake --build --preset release -j$(JOBS) --target evni_bench_quality
 	build/release/bench/evni_bench_quality
+
+# Station model quality on station-days from the real session tables, with injected faults, next to a
+# same-weekday median baseline (docs/benchmarks.md).
+bench-station: release
+	cmake --build --preset release -j$(JOBS) --target evni_bench_station
+	build/release/bench/evni_bench_station
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

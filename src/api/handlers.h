@@ -21,6 +21,7 @@ void AddAnomalyRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 // /v1/sessions/{session_id} routes so the literal segment wins.
 void AddBatchRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddWebhookRoutes(std::vector<Route>& routes, const ApiContext& ctx);
+void AddStationRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 
 // Encodes `v` as the response body with status 200.
 Response JsonResponse(const boost::json::value& v, int status = 200);

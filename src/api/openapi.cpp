@@ -225,6 +225,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentAnomalyRoutes(r);
         DocumentBatchRoutes(r);
         DocumentWebhookRoutes(r);
+        DocumentStationRoutes(r);
         return r;
     }();
     return registry;

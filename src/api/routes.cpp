@@ -28,6 +28,7 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddExplainRoutes(routes_, ctx_);
     AddAnomalyRoutes(routes_, ctx_);
     AddWebhookRoutes(routes_, ctx_);
+    AddStationRoutes(routes_, ctx_);
 }
 
 Api::~Api() = default;

@@ -27,6 +27,7 @@ class ExplainService;
 class AnomalyService;
 class BatchService;
 class WebhookService;
+class StationService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -62,6 +63,7 @@ struct ApiContext {
     // Wakes this node's job workers: after enqueuing a job, tx.AfterCommit(ctx.wake_jobs) gets it
     // picked up at once instead of at the next poll. May be empty (no job runner).
     std::function<void()> wake_jobs{};
+    StationService* stations = nullptr;
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

@@ -25,6 +25,8 @@
 #include "api/routes.h"
 #include "api/session_service.h"
 #include "api/webhook_service.h"
+#include "api/station_aggregates.h"
+#include "api/station_service.h"
 #include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -167,8 +169,12 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     batches.SetWaker(runner.Waker());
     runner.Register(api::BatchService::kJobKind, [&batches](const storage::Job& job) { return batches.Process(job); },
                     {.lease = batches.options().lease, .max_attempts = 20});
-    // Session write listeners, in order: anomaly records, then webhook events.
+    // Stations: aggregates kept by a session write listener; the station model (daily and on demand).
+    api::StationAggregatesListener station_aggregates;
+    api::StationService stations(*store, clock, events);
+    // Session write listeners, in order: anomaly records, station aggregates, then webhook events.
     sessions.AddListener(&anomaly_listener);
+    sessions.AddListener(&station_aggregates);
     sessions.AddListener(&webhook_listener);
     // Stops the workers before the objects their handlers use are destroyed, on every exit path.
     struct StopRunner {
@@ -177,6 +183,7 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     } stop_runner{runner};
 
     api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
+    ctx.stations = &stations;
     ctx.docs_dir = docs_dir;
     ctx.webhooks = &webhooks;
     ctx.wake_jobs = runner.Waker();
@@ -191,6 +198,12 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     scheduler.Every("jobs.purge", std::chrono::minutes(10), [&runner, &webhooks] {
         if (auto n = runner.Purge(); n > 0) spdlog::info("jobs: purged {} finished job(s)", n);
         if (auto n = webhooks.PurgeDeliveries(); n > 0) spdlog::info("webhooks: purged {} old deliveries", n);
+    });
+    // The station model for the last complete UTC day of every active station; hourly, so a day is analysed
+    // soon after it ends (stations already analysed for that day are skipped).
+    scheduler.Every("stations.daily_model", std::chrono::hours(1), [&stations] {
+        const int n = stations.RunDaily();
+        if (n > 0) spdlog::info("station model: {} station-days analysed", n);
     });
     api::Api api(ctx);
     http::ServerOptions so;

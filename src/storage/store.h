@@ -17,6 +17,7 @@
 #include "storage/anomaly_store.h"
 #include "storage/batches.h"
 #include "storage/jobs.h"
+#include "storage/station_repository.h"
 #include "storage/table_io.h"
 #include "storage/webhooks.h"
 
@@ -207,6 +208,7 @@ class Transaction {
     virtual JobRepository& Jobs() = 0;
     virtual BatchRepository& Batches() = 0;
     virtual WebhookRepository& Webhooks() = 0;
+    virtual StationRepository& Stations() = 0;
     virtual void Commit() = 0;
 
     // Runs `fn` after Commit() succeeded (e.g. waking this node's job workers for a job enqueued in

@@ -46,7 +46,8 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
         "tenants", "organizations", "members", "api_keys", "invitations", "audit_log", "stations", "connectors",
         "sessions", "meter_chunks", "session_anomalies", "session_explanations", "session_questions",
         "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
-        "data_quality_snapshots", "jobs", "webhooks", "webhook_deliveries", "batches", "batch_items"], summary
+        "data_quality_snapshots", "jobs", "webhooks", "webhook_deliveries", "batches", "batch_items",
+        "station_category_counts", "station_days"], summary
     for t in summary["tables"]:
         assert t["sourceRows"] == t["copied"] + t["updated"] + t["skipped"], t
         assert len(t["checksum"]) == 64 and len(t["targetChecksum"]) == 64, t
@@ -188,6 +189,9 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     # A cached explanation and a logged question (explain and ask).
     assert a.get(f"/v1/sessions/{ref['sessionId']}/explain", params={"lang": "pl"}).status_code == 200
     assert a.post(f"/v1/sessions/{ref['sessionId']}/ask", {"question": "Dlaczego SoC spadł?"}).status_code == 200
+    # A station model result (station_days).
+    r = a.get(f"/v1/stations/{station}/inference", params={"date": "2026-03-02"})
+    assert r.status_code == 200, lib.describe(r)
     # The other tenant, with a session id that tenant A also uses.
     b.create_session(lib.reference_example(ref["sessionId"], station))
     # Anomalies workspace: an issue change (history), and the statistics job's measurements and snapshots.

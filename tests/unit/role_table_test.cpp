@@ -11,6 +11,7 @@
 #include "api/routes.h"
 #include "api/session_service.h"
 #include "api/webhook_service.h"
+#include "api/station_service.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/crypto.h"
 
@@ -36,6 +37,8 @@ class RoleTableTest : public ::testing::Test {
         ApiContext ctx{store_.get(), &clock_, &metrics_, sessions_.get(), keys_.get(), orgs_.get(), webhooks_.get()};
         ctx.webhooks = webhooks_.get();
         ctx.anomalies = anomalies_.get();
+        stations_ = std::make_unique<StationService>(*store_, clock_, events_);
+        ctx.stations = stations_.get();
         api_ = std::make_unique<Api>(ctx);
         auto t = keys_->CreateTenant("ops", domain::Role::kSuperAdmin);
         ASSERT_TRUE(t);
@@ -52,6 +55,7 @@ class RoleTableTest : public ::testing::Test {
         api_.reset();
         anomalies_.reset();
         webhooks_.reset();
+        stations_.reset();
         orgs_.reset();
         sessions_.reset();
         keys_.reset();
@@ -83,6 +87,8 @@ class RoleTableTest : public ::testing::Test {
     std::unique_ptr<AnomalyService> anomalies_;
     std::unique_ptr<crypto::ServerKey> server_key_;
     std::unique_ptr<WebhookService> webhooks_;
+    NullEventSink events_;
+    std::unique_ptr<StationService> stations_;
     std::unique_ptr<Api> api_;
     std::map<domain::Role, std::string> tokens_;
 };

@@ -9,6 +9,7 @@
 #include "storage/postgres/pg_explain.h"
 #include "storage/postgres/pg_batches.h"
 #include "storage/postgres/pg_jobs.h"
+#include "storage/postgres/pg_stations.h"
 #include "storage/postgres/pg_table_io.h"
 #include "storage/postgres/pg_webhooks.h"
 #include "util/time.h"
@@ -658,6 +659,7 @@ class PgTransaction final : public Transaction {
           jobs_(NewPgJobs(*lease_)),
           batches_(NewPgBatches(*lease_)),
           webhooks_(NewPgWebhooks(*lease_)) {}
+          stations_(MakePgStations(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -670,6 +672,7 @@ class PgTransaction final : public Transaction {
     JobRepository& Jobs() override { return *jobs_; }
     BatchRepository& Batches() override { return *batches_; }
     WebhookRepository& Webhooks() override { return *webhooks_; }
+    StationRepository& Stations() override { return *stations_; }
     void Commit() override;
 
   private:
@@ -687,6 +690,7 @@ class PgTransaction final : public Transaction {
     std::unique_ptr<JobRepository> jobs_;
     std::unique_ptr<BatchRepository> batches_;
     std::unique_ptr<WebhookRepository> webhooks_;
+    std::unique_ptr<StationRepository> stations_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -18,6 +18,7 @@
 #include "storage/sqlite/sqlite_explain.h"
 #include "storage/sqlite/sqlite_batches.h"
 #include "storage/sqlite/sqlite_jobs.h"
+#include "storage/sqlite/sqlite_stations.h"
 #include "storage/sqlite/sqlite_table_io.h"
 #include "storage/sqlite/sqlite_webhooks.h"
 #include "util/time.h"
@@ -696,6 +697,7 @@ struct ConnectionRepos {
           jobs(NewSqliteJobs(c)),
           batches(NewSqliteBatches(c)),
           webhooks(NewSqliteWebhooks(c)) {}
+        : tenants(c), keys(c), sessions(c), organizations(c), members(c), audit(c), stations(MakeSqliteStations(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -707,6 +709,7 @@ struct ConnectionRepos {
     std::unique_ptr<JobRepository> jobs;
     std::unique_ptr<BatchRepository> batches;
     std::unique_ptr<WebhookRepository> webhooks;
+    std::unique_ptr<StationRepository> stations;
 };
 
 struct PooledConnection {
@@ -732,6 +735,7 @@ class SqliteTransaction final : public Transaction {
     JobRepository& Jobs() override { return *pc_->repos->jobs; }
     BatchRepository& Batches() override { return *pc_->repos->batches; }
     WebhookRepository& Webhooks() override { return *pc_->repos->webhooks; }
+    StationRepository& Stations() override { return *pc_->repos->stations; }
     void Commit() override;
 
   private:

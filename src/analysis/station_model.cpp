@@ -1,0 +1,430 @@
+#include "analysis/station_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "analysis/normalise.h"
+
+namespace evni::analysis::station {
+namespace {
+
+using domain::EpochMs;
+
+// A step faster than this is not delivered energy (no charger delivers 1 MW).
+constexpr double kMaxPlausibleKw = 1000.0;
+// Energy below this (kWh) in a period counts as silence.
+constexpr double kSilentKwh = 0.01;
+constexpr int kMarkerMinutes = 15;
+
+double Median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    const auto mid = v.size() / 2;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+    const double upper = v[mid];
+    if (v.size() % 2 == 1) return upper;
+    const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+    return (lower + upper) / 2.0;
+}
+
+// Mean without the top and bottom fifth: robust to the odd faulty or exceptional day in the history.
+double TrimmedMean(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const std::size_t cut = v.size() / 5;
+    double sum = 0.0;
+    for (std::size_t i = cut; i < v.size() - cut; ++i) sum += v[i];
+    return sum / static_cast<double>(v.size() - 2 * cut);
+}
+
+struct Run {
+    int start = 0;  // hours, [start, end)
+    int end = 0;
+};
+
+// Maximal runs of hours in [0, until_hour) where `silent(h)` holds, at least `min_len` long.
+template <typename Pred>
+std::vector<Run> SilentRuns(int until_hour, int min_len, Pred silent) {
+    std::vector<Run> runs;
+    int start = -1;
+    for (int h = 0; h <= until_hour; ++h) {
+        const bool s = h < until_hour && silent(h);
+        if (s && start < 0) start = h;
+        if (!s && start >= 0) {
+            if (h - start >= min_len) runs.push_back({start, h});
+            start = -1;
+        }
+    }
+    return runs;
+}
+
+double Sum(const HourlyKwh& hours, int from, int to) {
+    double s = 0.0;
+    for (int h = from; h < to; ++h) s += hours[static_cast<std::size_t>(h)];
+    return s;
+}
+
+}  // namespace
+
+EpochMs DayStart(EpochMs t) {
+    EpochMs d = t / kDayMs;
+    if (t % kDayMs < 0) --d;
+    return d * kDayMs;
+}
+
+int Weekday(EpochMs day_start) {
+    // 1970-01-01 was a Thursday (3 when Monday is 0).
+    const EpochMs days = DayStart(day_start) / kDayMs;
+    return static_cast<int>(((days + 3) % 7 + 7) % 7);
+}
+
+const char* AnomalyTypeName(AnomalyType type) {
+    switch (type) {
+        case AnomalyType::kEnergyDrop:
+            return "energy_drop";
+        case AnomalyType::kEnergySurge:
+            return "energy_surge";
+        case AnomalyType::kOutage:
+            return "outage";
+        case AnomalyType::kConnectorDown:
+            return "connector_down";
+    }
+    return "energy_drop";
+}
+
+std::vector<EnergyInterval> EnergyIntervals(std::span<const domain::MeterValue> values) {
+    // Energy.Active.Import.Register readings grouped by (location, phase).
+    ReadingParser parser;
+    std::map<std::pair<Location, Phase>, std::vector<Reading>> series;
+    for (const auto& v : values) {
+        auto r = parser.Parse(v);
+        if (!r || r->measurand != Measurand::kEnergyActiveImportRegister) continue;
+        if (r->phase == Phase::kN) continue;
+        series[{r->location, r->phase}].push_back(*r);
+    }
+    if (series.empty()) return {};
+    // One location: the outlet when it has readings, else the first one.
+    Location location = series.begin()->first.first;
+    for (const auto& [key, readings] : series) {
+        if (key.first == Location::kOutlet) location = Location::kOutlet;
+    }
+    const bool unphased = series.count({location, Phase::kNone}) > 0;
+
+    std::vector<EnergyInterval> out;
+    for (auto& [key, readings] : series) {
+        if (key.first != location) continue;
+        if (unphased != (key.second == Phase::kNone)) continue;
+        std::stable_sort(readings.begin(), readings.end(),
+                         [](const Reading& a, const Reading& b) { return a.timestamp < b.timestamp; });
+        UnitEvidence evidence;
+        for (const auto& r : readings) {
+            if (r.unit == Unit::kNone) ObserveUnitless(r.measurand, evidence, r.timestamp, r.raw);
+        }
+        const bool kilo = DecidesKilo(evidence);
+        std::optional<Reading> prev;
+        double prev_kwh = 0.0;
+        for (const auto& r : readings) {
+            auto kwh = ToCanonical(Quantity::kActiveEnergy, ResolveUnit(r.measurand, r.unit, kilo), r.raw);
+            if (!kwh) continue;
+            if (prev && r.timestamp > prev->timestamp) {
+                const double delta = *kwh - prev_kwh;
+                const double hours = static_cast<double>(r.timestamp - prev->timestamp) / kHourMs;
+                if (delta > 0.0 && delta / hours <= kMaxPlausibleKw)
+                    out.push_back({prev->timestamp, r.timestamp, delta});
+            }
+            if (!prev || r.timestamp > prev->timestamp) {
+                prev = r;
+                prev_kwh = *kwh;
+            }
+        }
+    }
+    return out;
+}
+
+void SpreadEnergy(std::span<const EnergyInterval> intervals, EpochMs origin_ms, EpochMs bin_ms,
+                  std::span<double> bins) {
+    const EpochMs end_ms = origin_ms + bin_ms * static_cast<EpochMs>(bins.size());
+    for (const auto& iv : intervals) {
+        if (iv.end_ms <= iv.start_ms || iv.end_ms <= origin_ms || iv.start_ms >= end_ms) continue;
+        const double per_ms = iv.kwh / static_cast<double>(iv.end_ms - iv.start_ms);
+        const EpochMs from = std::max(iv.start_ms, origin_ms);
+        const EpochMs to = std::min(iv.end_ms, end_ms);
+        for (EpochMs t = from; t < to;) {
+            const auto bin = static_cast<std::size_t>((t - origin_ms) / bin_ms);
+            const EpochMs bin_end = origin_ms + bin_ms * static_cast<EpochMs>(bin + 1);
+            const EpochMs stop = std::min(bin_end, to);
+            bins[bin] += per_ms * static_cast<double>(stop - t);
+            t = stop;
+        }
+    }
+}
+
+double DayProfile::Total() const {
+    double s = 0.0;
+    for (const auto& c : connectors) s += Sum(c, 0, kHoursPerDay);
+    return s;
+}
+
+double DayProfile::ConnectorTotal(std::size_t c) const {
+    return c < connectors.size() ? Sum(connectors[c], 0, kHoursPerDay) : 0.0;
+}
+
+double DayProfile::StationHour(int hour) const {
+    double s = 0.0;
+    for (const auto& c : connectors) s += c[static_cast<std::size_t>(hour)];
+    return s;
+}
+
+DayProfile ToProfile(EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh) {
+    DayProfile p;
+    p.day_start = day_start;
+    for (const auto& minutes : minute_kwh) {
+        HourlyKwh h{};
+        for (std::size_t m = 0; m < minutes.size() && m < static_cast<std::size_t>(kMinutesPerDay); ++m)
+            h[m / 60] += minutes[m];
+        p.connectors.push_back(h);
+    }
+    return p;
+}
+
+DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh,
+                     std::span<const DayProfile> history, const ModelOptions& o, int until_minute) {
+    DayResult result;
+    until_minute = std::clamp(until_minute, 0, kMinutesPerDay);
+    const int until_hour = until_minute / 60;  // whole hours judged
+    const std::size_t n_conn = minute_kwh.size();
+    const DayProfile today = ToProfile(day_start, minute_kwh);
+
+    // Actual cumulative energy at 1-minute resolution.
+    result.cumulative_kwh.assign(kMinutesPerDay, 0.0);
+    double acc = 0.0;
+    for (int m = 0; m < kMinutesPerDay; ++m) {
+        for (const auto& c : minute_kwh) {
+            if (static_cast<std::size_t>(m) < c.size()) acc += c[static_cast<std::size_t>(m)];
+        }
+        result.cumulative_kwh[static_cast<std::size_t>(m)] = acc;
+    }
+
+    // Usable history: earlier days within the window. Same weekday when there are enough of them (weekly
+    // seasonality), else every day.
+    std::vector<const DayProfile*> all;
+    std::vector<const DayProfile*> same;
+    std::vector<const DayProfile*> kind;  // same kind of day: Monday to Friday, or weekend
+    const int weekday = Weekday(day_start);
+    auto weekend = [](int wd) { return wd >= 5; };
+    for (const auto& d : history) {
+        if (d.day_start >= day_start || d.day_start < day_start - kDayMs * o.history_days) continue;
+        all.push_back(&d);
+        const int wd = Weekday(d.day_start);
+        if (wd == weekday) same.push_back(&d);
+        if (weekend(wd) == weekend(weekday)) kind.push_back(&d);
+    }
+    result.history_days = static_cast<int>(all.size());
+    const auto& basis = static_cast<int>(same.size()) >= o.min_same_weekday ? same : all;
+    // Silence shares and the spread want many days: the same kind of day when there are enough.
+    const auto& wide = static_cast<int>(kind.size()) >= o.min_same_weekday ? kind : all;
+
+    // Expected day energy: median of the basis days' totals (robust to earlier faults); hourly shape per
+    // connector: trimmed mean of the basis days, scaled to that median.
+    std::vector<HourlyKwh> expected(n_conn, HourlyKwh{});
+    double expected_total = 0.0;
+    if (!basis.empty()) {
+        std::vector<double> totals;
+        for (const auto* d : basis) totals.push_back(d->Total());
+        expected_total = Median(totals);
+        double shape_total = 0.0;
+        for (std::size_t c = 0; c < n_conn; ++c) {
+            for (int h = 0; h < kHoursPerDay; ++h) {
+                std::vector<double> v;
+                for (const auto* d : basis) {
+                    v.push_back(c < d->connectors.size() ? d->connectors[c][static_cast<std::size_t>(h)] : 0.0);
+                }
+                expected[c][static_cast<std::size_t>(h)] = TrimmedMean(std::move(v));
+                shape_total += expected[c][static_cast<std::size_t>(h)];
+            }
+        }
+        const double scale = shape_total > 0.0 ? expected_total / shape_total : 0.0;
+        for (auto& c : expected) {
+            for (auto& v : c) v *= scale;
+        }
+    }
+    HourlyKwh expected_station{};
+    for (const auto& c : expected) {
+        for (int h = 0; h < kHoursPerDay; ++h)
+            expected_station[static_cast<std::size_t>(h)] += c[static_cast<std::size_t>(h)];
+    }
+    result.expected_cumulative_kwh.assign(kMinutesPerDay, 0.0);
+    acc = 0.0;
+    for (int m = 0; m < kMinutesPerDay; ++m) {
+        acc += expected_station[static_cast<std::size_t>(m / 60)] / 60.0;
+        result.expected_cumulative_kwh[static_cast<std::size_t>(m)] = acc;
+    }
+    const double expected_part = Sum(expected_station, 0, until_hour);
+    const double actual_part = Sum(
+        [&] {
+            HourlyKwh s{};
+            for (int h = 0; h < kHoursPerDay; ++h) s[static_cast<std::size_t>(h)] = today.StationHour(h);
+            return s;
+        }(),
+        0, until_hour);
+    result.expected_kwh = expected_part;
+    result.actual_kwh = actual_part;
+    result.enough_history = result.history_days >= o.min_history_days && !basis.empty();
+
+    // Robust day-to-day spread of the basis days, on a log scale (energy varies multiplicatively).
+    const double offset = std::max(1.0, 0.1 * expected_total);
+    std::vector<double> logs;
+    for (const auto* d : wide) logs.push_back(std::log((d->Total() + offset) / (expected_total + offset)));
+    const double mid = Median(logs);
+    std::vector<double> dev;
+    for (double l : logs) dev.push_back(std::fabs(l - mid));
+    const double sigma = std::max(o.min_log_sigma, 1.4826 * Median(dev));
+
+    // Share of basis days silent over hours [from, to): at the station (connector nullopt) or on one connector.
+    auto silent_share = [&](int from, int to, std::optional<std::size_t> connector) {
+        if (wide.empty()) return 1.0;
+        int silent = 0;
+        int days = 0;
+        for (const auto* d : wide) {
+            // Days the whole station was silent (earlier outages, export gaps) say nothing about a connector or
+            // about part of a day: they are outages themselves.
+            const bool whole_day = from == 0 && to == kHoursPerDay;
+            if ((connector || !whole_day) && d->Total() < kSilentKwh) continue;
+            ++days;
+            double e = 0.0;
+            if (connector) {
+                if (*connector < d->connectors.size()) e = Sum(d->connectors[*connector], from, to);
+            } else {
+                for (int h = from; h < to; ++h) e += d->StationHour(h);
+            }
+            if (e < kSilentKwh * (to - from)) ++silent;
+        }
+        // Laplace's rule: a handful of days never proves silence impossible.
+        return (static_cast<double>(silent) + 1.0) / (static_cast<double>(days) + 2.0);
+    };
+    auto silence_score = [&](double missing, double share) {
+        const double size = std::min(1.0, missing / std::max(expected_total * 0.5, o.min_expected_kwh));
+        const double sure = 1.0 - share / std::max(o.max_silent_share, 1e-9);
+        return std::clamp(0.5 + 0.5 * size * sure, 0.5, 1.0);
+    };
+
+    if (result.enough_history) {
+        // Outage: the whole station silent where its history says energy flows. A silent stretch is judged by
+        // the energy expected in it, against the largest such stretch of each earlier day of the same kind
+        // (the longest silence of a day is picked after the fact, so it is compared with the same statistic
+        // of days known to have worked). A whole silent day is judged by how often whole days were silent.
+        auto station_runs = [&](const DayProfile& d) {
+            return SilentRuns(until_hour, o.min_silent_hours, [&](int h) { return d.StationHour(h) < kSilentKwh; });
+        };
+        double null_max = 0.0;
+        for (const auto* d : wide) {
+            if (d->Total() < kSilentKwh) continue;  // a whole silent day is an outage, not a working day
+            for (const auto& run : station_runs(*d))
+                null_max = std::max(null_max, Sum(expected_station, run.start, run.end));
+        }
+        for (const auto& run : station_runs(today)) {
+            const double missing = Sum(expected_station, run.start, run.end);
+            const bool whole_day = run.start == 0 && run.end >= until_hour && actual_part < kSilentKwh;
+            double share = 0.0;
+            if (whole_day) {
+                share = silent_share(0, kHoursPerDay, std::nullopt);
+                if (share > o.max_silent_share) continue;
+            } else if (missing <= null_max * (1.0 + o.outage_margin)) {
+                continue;
+            }
+            if (missing < std::max(o.min_expected_kwh, o.min_outage_share * expected_total)) continue;
+            result.findings.push_back({AnomalyType::kOutage, run.start * 60, run.end * 60, missing, 0.0,
+                                       silence_score(missing, share), std::nullopt});
+        }
+        // Connector down: one connector silent for a long stretch while others deliver.
+        if (n_conn >= 2) {
+            for (std::size_t c = 0; c < n_conn; ++c) {
+                // The whole day (so far): shorter silences of one connector are everyday events.
+                const int min_len = std::max(until_hour, o.min_silent_hours);
+                for (const auto& run : SilentRuns(until_hour, min_len, [&](int h) {
+                         return today.connectors[c][static_cast<std::size_t>(h)] < kSilentKwh;
+                     })) {
+                    double others = 0.0;
+                    for (std::size_t k = 0; k < n_conn; ++k) {
+                        if (k != c) others += Sum(today.connectors[k], run.start, run.end);
+                    }
+                    if (others < kSilentKwh) continue;  // the station itself was silent: an outage's business
+                    const double missing = Sum(expected[c], run.start, run.end);
+                    const double share = silent_share(run.start, run.end, c);
+                    // Every connector is a separate test: with many connectors one of them is silent on
+                    // most days by chance, so the bar rises with their number.
+                    const double bar = o.max_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
+                    if (missing < o.min_expected_kwh || share > bar) continue;
+                    result.findings.push_back({AnomalyType::kConnectorDown, run.start * 60, run.end * 60, missing, 0.0,
+                                               silence_score(missing, share), c});
+                }
+            }
+        }
+    }
+
+    // Drop / surge of the day's energy so far. Energy an outage or a down connector already explains is
+    // added back before testing for a drop, so one fault is reported once.
+    double explained = 0.0;
+    for (const auto& f : result.findings) explained += f.expected_kwh;
+    double z = 0.0;
+    if (!basis.empty() && expected_part > 0.0) {
+        const double part_offset = offset * expected_part / std::max(expected_total, 1e-9);
+        const double adjusted = std::min(actual_part + explained, std::max(actual_part, expected_part));
+        const double z_drop = std::log((adjusted + part_offset) / (expected_part + part_offset)) / sigma;
+        const double z_raw = std::log((actual_part + part_offset) / (expected_part + part_offset)) / sigma;
+        z = explained > 0.0 ? std::min(0.0, z_drop) : z_raw;
+        if (result.enough_history && expected_part >= o.min_expected_kwh) {
+            if (z_drop <= -o.z_threshold && adjusted <= o.drop_ratio * expected_part) {
+                result.findings.push_back({AnomalyType::kEnergyDrop, 0, until_hour * 60, expected_part, actual_part,
+                                           -z_drop / (-z_drop + o.z_threshold), std::nullopt});
+            }
+            if (explained == 0.0 && z_raw >= o.z_threshold && actual_part >= o.surge_ratio * expected_part &&
+                actual_part - expected_part >= o.min_expected_kwh) {
+                result.findings.push_back({AnomalyType::kEnergySurge, 0, until_hour * 60, expected_part, actual_part,
+                                           z_raw / (z_raw + o.z_threshold), std::nullopt});
+            }
+        }
+    }
+    // Actual energy of silent periods is what was delivered in them (none at the station; for a connector,
+    // that connector's).
+    for (auto& f : result.findings) {
+        if (f.type == AnomalyType::kOutage || f.type == AnomalyType::kConnectorDown) f.actual_kwh = 0.0;
+    }
+    std::stable_sort(result.findings.begin(), result.findings.end(),
+                     [](const Finding& a, const Finding& b) { return a.score > b.score; });
+
+    result.is_anomaly = !result.findings.empty();
+    if (result.is_anomaly) {
+        result.day_score = result.findings.front().score;
+    } else {
+        // Below the threshold: how far the day is from expected, kept under 0.5.
+        const double a = std::fabs(z);
+        result.day_score = result.enough_history ? std::min(0.49, a / (a + o.z_threshold)) : 0.0;
+    }
+
+    // Markers: the 15-minute buckets of each finding where actual and expected part.
+    std::vector<double> bucket_score(kMinutesPerDay / kMarkerMinutes, 0.0);
+    for (const auto& f : result.findings) {
+        const bool whole_day = f.type == AnomalyType::kEnergyDrop || f.type == AnomalyType::kEnergySurge;
+        for (int m = f.start_minute; m < f.end_minute; m += kMarkerMinutes) {
+            const int h = m / 60;
+            if (whole_day) {
+                // Only the hours that carry the deviation.
+                const double e = expected_station[static_cast<std::size_t>(h)];
+                const double a = today.StationHour(h);
+                const bool parted =
+                    f.type == AnomalyType::kEnergyDrop ? a < 0.5 * e && e > kSilentKwh : a > 1.5 * e + kSilentKwh;
+                if (!parted) continue;
+            }
+            auto& s = bucket_score[static_cast<std::size_t>(m / kMarkerMinutes)];
+            s = std::max(s, f.score);
+        }
+    }
+    for (std::size_t b = 0; b < bucket_score.size(); ++b) {
+        if (bucket_score[b] > 0.0) result.markers.push_back({static_cast<int>(b) * kMarkerMinutes, bucket_score[b]});
+    }
+    return result;
+}
+
+}  // namespace evni::analysis::station

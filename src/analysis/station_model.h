@@ -1,0 +1,127 @@
+#pragma once
+
+// The station model (analysis.md §5): per station and UTC day, the energy the station delivered next to
+// the energy its own history says it should have delivered, and the station-level faults where the two
+// part: energy_drop, energy_surge, outage, connector_down. Pure: no I/O; the service feeds it energy
+// grids built from stored meter values, the benchmark feeds it grids built from real session tables.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "domain/meter_value.h"
+
+namespace evni::analysis::station {
+
+inline constexpr int kMinutesPerDay = 1440;
+inline constexpr int kHoursPerDay = 24;
+inline constexpr domain::EpochMs kMinuteMs = 60'000;
+inline constexpr domain::EpochMs kHourMs = 3'600'000;
+inline constexpr domain::EpochMs kDayMs = 86'400'000;
+
+// The UTC midnight at or before `t`.
+domain::EpochMs DayStart(domain::EpochMs t);
+// 0 = Monday .. 6 = Sunday (UTC).
+int Weekday(domain::EpochMs day_start);
+
+// Energy a session delivered between two meter readings.
+struct EnergyInterval {
+    domain::EpochMs start_ms = 0;
+    domain::EpochMs end_ms = 0;
+    double kwh = 0.0;
+};
+
+// Delivery intervals of one session from its Energy.Active.Import.Register readings (normalised to kWh,
+// outlet location preferred, the unphased series, else each phase's series): the energy between two
+// consecutive readings belongs to the time between them. Decreases (register resets) and steps above
+// 1 MW are dropped: they are faults the session model reports, not delivered energy.
+std::vector<EnergyInterval> EnergyIntervals(std::span<const domain::MeterValue> values);
+
+// Adds each interval's energy to `bins` (slot i covers [origin + i·bin_ms, origin + (i+1)·bin_ms)),
+// in proportion to the overlap; energy outside the bins is ignored.
+void SpreadEnergy(std::span<const EnergyInterval> intervals, domain::EpochMs origin_ms, domain::EpochMs bin_ms,
+                  std::span<double> bins);
+
+using HourlyKwh = std::array<double, kHoursPerDay>;
+
+// One day of a station: hourly energy per connector (connectors in the station's order).
+struct DayProfile {
+    domain::EpochMs day_start = 0;
+    std::vector<HourlyKwh> connectors;
+    double Total() const;
+    double ConnectorTotal(std::size_t c) const;
+    double StationHour(int hour) const;
+};
+
+enum class AnomalyType { kEnergyDrop, kEnergySurge, kOutage, kConnectorDown };
+const char* AnomalyTypeName(AnomalyType type);
+
+// One station-level fault of the day.
+struct Finding {
+    AnomalyType type = AnomalyType::kEnergyDrop;
+    int start_minute = 0;  // [start_minute, end_minute) within the day
+    int end_minute = kMinutesPerDay;
+    double expected_kwh = 0.0;  // in the affected period
+    double actual_kwh = 0.0;
+    double score = 0.0;                    // [0, 1], 0.5 at the detection threshold
+    std::optional<std::size_t> connector;  // connector_down: which one
+};
+
+// A 15-minute bucket where actual and expected part.
+struct Marker {
+    int start_minute = 0;
+    double score = 0.0;
+};
+
+struct ModelOptions {
+    // History used: at most this many days before the analysed one.
+    int history_days = 56;
+    // Fewer usable history days than this: no detection (the expected profile is still reported).
+    int min_history_days = 7;
+    // Same-weekday days needed before the weekday's own median replaces the all-days one.
+    int min_same_weekday = 3;
+    // Below this expected energy (kWh) in a period nothing is called missing there.
+    double min_expected_kwh = 2.0;
+    // Outage / connector_down: shortest silent run (hours), and the most often history may have been
+    // silent in the same window for the silence to count (fraction of history days).
+    int min_silent_hours = 3;
+    double max_silent_share = 0.2;
+    // An outage of part of the day must miss at least this share of the day's expected energy, and more
+    // (by this margin) than the longest silence of any earlier working day of the same kind.
+    double min_outage_share = 0.15;
+    double outage_margin = 0.1;
+    // Drop / surge: thresholds on the robust z-score of log day energy and on the ratio to expected.
+    double z_threshold = 2.5;
+    double drop_ratio = 0.7;
+    double surge_ratio = 1.5;
+    // Floor of the log-scale spread (day-to-day variation we never call abnormal).
+    double min_log_sigma = 0.15;
+};
+
+struct DayResult {
+    bool is_anomaly = false;
+    double day_score = 0.0;  // [0, 1]
+    double expected_kwh = 0.0;
+    double actual_kwh = 0.0;
+    int history_days = 0;  // usable history days
+    bool enough_history = false;
+    std::vector<Finding> findings;  // strongest first
+    std::vector<Marker> markers;
+    std::vector<double> cumulative_kwh;           // kMinutesPerDay, actual
+    std::vector<double> expected_cumulative_kwh;  // kMinutesPerDay
+};
+
+// Analyses `minute_kwh` (per connector, kMinutesPerDay each: the day's delivered energy per minute)
+// against `history` (earlier days of the same station, any order, same connector order; days before the
+// station existed must not be passed). Only minutes before `until_minute` are judged (a day in progress).
+DayResult AnalyzeDay(domain::EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh,
+                     std::span<const DayProfile> history, const ModelOptions& options = {},
+                     int until_minute = kMinutesPerDay);
+
+// Hourly profile of a minute grid.
+DayProfile ToProfile(domain::EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh);
+
+}  // namespace evni::analysis::station
