@@ -658,7 +658,7 @@ class PgTransaction final : public Transaction {
           anomalies_(MakePgAnomalies(*lease_)),
           jobs_(NewPgJobs(*lease_)),
           batches_(NewPgBatches(*lease_)),
-          webhooks_(NewPgWebhooks(*lease_)) {}
+          webhooks_(NewPgWebhooks(*lease_)),
           stations_(MakePgStations(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }

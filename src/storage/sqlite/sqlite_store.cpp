@@ -696,8 +696,8 @@ struct ConnectionRepos {
           anomalies(MakeSqliteAnomalies(c)),
           jobs(NewSqliteJobs(c)),
           batches(NewSqliteBatches(c)),
-          webhooks(NewSqliteWebhooks(c)) {}
-        : tenants(c), keys(c), sessions(c), organizations(c), members(c), audit(c), stations(MakeSqliteStations(c)) {}
+          webhooks(NewSqliteWebhooks(c)),
+          stations(MakeSqliteStations(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
