@@ -16,6 +16,7 @@
 #include "api/organization_service.h"
 #include "api/routes.h"
 #include "api/session_service.h"
+#include "api/soc_prior.h"
 #include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -80,6 +81,8 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     SystemClock clock;
     auto store = OpenStore(cfg.db, /*single_node=*/true, &metrics, db_pool);
     api::SessionService sessions(*store, clock, metrics);
+    api::SocPriorListener soc_priors(clock);  // per-connector capacity history for the SoC reconstruction
+    sessions.AddListener(&soc_priors);
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
     api::NullEventSink events;

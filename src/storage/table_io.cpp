@@ -123,6 +123,16 @@ const std::vector<TableSpec>& CopyTables() {
           {"detected_at", T::kTime}},
          1,
          true},
+        {"connector_soc_priors",
+         {{"session_pk", T::kInt},
+          {"tenant_id", T::kText},
+          {"station_id", T::kText},
+          {"connector_id", T::kText},
+          {"peak_power_kw", T::kReal},
+          {"capacity_kwh", T::kReal},
+          {"weight", T::kReal},
+          {"observed_at", T::kTime},
+          {"updated_at", T::kTime}}},
     };
     return tables;
 }

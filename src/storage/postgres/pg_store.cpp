@@ -5,6 +5,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/postgres/pg_db.h"
+#include "storage/postgres/pg_soc_prior.h"
 #include "storage/postgres/pg_table_io.h"
 #include "util/time.h"
 
@@ -647,7 +648,8 @@ class PgTransaction final : public Transaction {
           sessions_(*lease_, mode),
           organizations_(*lease_),
           members_(*lease_),
-          audit_(*lease_) {}
+          audit_(*lease_),
+          soc_priors_(MakeSocPriorRepository(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -655,6 +657,7 @@ class PgTransaction final : public Transaction {
     OrganizationRepository& Organizations() override { return organizations_; }
     MemberRepository& Members() override { return members_; }
     AuditRepository& Audit() override { return audit_; }
+    SocPriorRepository& SocPriors() override { return *soc_priors_; }
     void Commit() override;
 
   private:
@@ -667,6 +670,7 @@ class PgTransaction final : public Transaction {
     PgOrganizations organizations_;
     PgMembers members_;
     PgAudit audit_;
+    std::unique_ptr<SocPriorRepository> soc_priors_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

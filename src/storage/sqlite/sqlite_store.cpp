@@ -14,6 +14,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_soc_prior.h"
 #include "storage/sqlite/sqlite_table_io.h"
 #include "util/time.h"
 
@@ -680,13 +681,20 @@ class SqliteSessions final : public SessionRepository {
 // Repositories over one connection.
 struct ConnectionRepos {
     explicit ConnectionRepos(Connection& c)
-        : tenants(c), keys(c), sessions(c), organizations(c), members(c), audit(c) {}
+        : tenants(c),
+          keys(c),
+          sessions(c),
+          organizations(c),
+          members(c),
+          audit(c),
+          soc_priors(MakeSocPriorRepository(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
     SqliteOrganizations organizations;
     SqliteMembers members;
     SqliteAudit audit;
+    std::unique_ptr<SocPriorRepository> soc_priors;
 };
 
 struct PooledConnection {
@@ -707,6 +715,7 @@ class SqliteTransaction final : public Transaction {
     OrganizationRepository& Organizations() override { return pc_->repos->organizations; }
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
+    SocPriorRepository& SocPriors() override { return *pc_->repos->soc_priors; }
     void Commit() override;
 
   private:
