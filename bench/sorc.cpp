@@ -300,7 +300,7 @@ void RunEpfl(const std::string& data_dir) {
             out.resize(evni::analysis::kPriorObservationLimit);
         return out;
     };
-    std::vector<double> err_plain, err_plug, err_site;
+    std::vector<double> err_plain, err_plug, err_site, err_fleet, err_fleet_full;
     std::vector<SessionResult> results;
     for (const EpflRow& row : rows) {
         const MeterValues values = EpflSession(row, false);
@@ -315,6 +315,12 @@ void RunEpfl(const std::string& data_dir) {
         }
         options.prior = BuildSocPrior(plug, {});
         const SocReconstruction plug_only = ReconstructSoc(values, options);
+        std::vector<PriorObservation> all;
+        for (auto it = site.rbegin(); it != site.rend() && all.size() < 200; ++it) all.push_back(it->second);
+        options.prior = BuildSocPrior({}, all);
+        const SocReconstruction site_only = ReconstructSoc(values, options);
+        options.prior = BuildSocPrior(all, {});
+        const SocReconstruction site_as_plug = ReconstructSoc(values, options);
         options.prior = BuildSocPrior(plug, others);
         const SocReconstruction refined = ReconstructSoc(values, options);
         const double truth = row.soc_departure;
@@ -329,6 +335,8 @@ void RunEpfl(const std::string& data_dir) {
         if (!refined.points.empty()) err_site.push_back(r.errors.back());
         if (!plain.points.empty()) err_plain.push_back(std::fabs(plain.points.back().value - truth));
         if (!plug_only.points.empty()) err_plug.push_back(std::fabs(plug_only.points.back().value - truth));
+        if (!site_only.points.empty()) err_fleet.push_back(std::fabs(site_only.points.back().value - truth));
+        if (!site_as_plug.points.empty()) err_fleet_full.push_back(std::fabs(site_as_plug.points.back().value - truth));
         // The session's own SoC readings feed the history of later sessions (as the server does).
         const MeterValues full = EpflSession(row, true);
         if (const auto estimate = EstimateSessionCapacity(full)) {
@@ -341,6 +349,10 @@ void RunEpfl(const std::string& data_dir) {
                 Quantile(err_plain, 0.9));
     std::printf("  engine, per-plug history only         MAE %6.2f  p90 %6.2f  SoC points\n", Mean(err_plug),
                 Quantile(err_plug, 0.9));
+    std::printf("  engine, site history as fallback only MAE %6.2f  p90 %6.2f  SoC points (no plug history)\n",
+                Mean(err_fleet), Quantile(err_fleet, 0.9));
+    std::printf("  engine, site history at full weight   MAE %6.2f  p90 %6.2f  SoC points (all plugs as one)\n",
+                Mean(err_fleet_full), Quantile(err_fleet_full, 0.9));
     std::printf("  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior)\n",
                 Mean(err_site), Quantile(err_site, 0.9));
     PrintReport(

@@ -82,7 +82,7 @@ std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connecto
     }
     if (weighted.empty()) return std::nullopt;
     prior.median_capacity_kwh = WeightedMedianCapacity(std::move(weighted));
-    prior.count = std::max(1, static_cast<int>(std::lround(weight)));
+    prior.count = std::max(1, static_cast<int>(std::lround(std::min(weight, kMaxMedianCount))));
     std::reverse(prior.recent.begin(), prior.recent.end());  // the engine wants oldest first
     return prior;
 }

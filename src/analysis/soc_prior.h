@@ -34,12 +34,19 @@ std::optional<PriorObservation> EstimateSessionCapacity(std::span<const domain::
 inline constexpr int kPriorObservationLimit = 200;
 // A connector with less history than this (in weight) borrows its tenant's history (see BuildSocPrior).
 inline constexpr double kConnectorHistoryEnough = 3.0;
+// The history's median counts as at most this many sessions against the typical-EV prior (the engine pulls its
+// prior towards the median with weight count / (count + 5)): the cars of a public connector are as mixed as the
+// population, while the peak power conditions the typical-EV prior (EPFL departure-SoC MAE with the median
+// counting as 1 / 3 / 5 / 10 / all sessions: 6.65 / 6.69 / 6.72 / 6.78 / 6.89, docs/soc_prior.md). A connector
+// used by one car or one fleet model is served by the same-peak-power match instead, which counts fully.
+inline constexpr double kMaxMedianCount = 3.0;
 
 // The engine's prior from a connector's observations and, when the connector has less than
 // kConnectorHistoryEnough weight of history, its tenant's (other connectors'), both newest first. The median
-// is the weighted median in log capacity; count the summed weight (rounded, >= 1). Tenant history counts at most
-// as kConnectorHistoryEnough sessions in the median (the fleet median is barely more than the population prior)
-// but feeds the "same peak power, likely the same car model" match fully. nullopt when both are empty.
+// is the weighted median in log capacity; count the summed weight, at most kMaxMedianCount (rounded, >= 1).
+// Tenant history fills the connector's weight up to kConnectorHistoryEnough in the median (a fleet median is
+// barely more than the population prior) but feeds the "same peak power, likely the same car model" match fully.
+// nullopt when both are empty.
 std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connector_newest_first,
                                       std::span<const PriorObservation> tenant_newest_first);
 
