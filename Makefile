@@ -5,7 +5,7 @@ EVNI_LISTEN ?= 127.0.0.1:8080
 EVNI_DB ?= sqlite://./data/evni.db
 EVNI_RELEASE := build/release/src/app/evni
 
-.PHONY: run test deps build release debug asan test-asan bench bench-quality bench-sorc format format-check clean
+.PHONY: run test deps build release debug asan test-asan bench bench-quality bench-sorc bench-explain format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -59,6 +59,11 @@ bench-postgres: release
 bench-sorc: release
 	cmake --build --preset release -j$(JOBS) --target evni_bench_sorc
 	build/release/bench/evni_bench_sorc
+
+# Built-in explainer and ask throughput (docs/explain.md).
+bench-explain: release
+	cmake --build --preset release -j$(JOBS) --target evni_bench_explain
+	build/release/bench/evni_bench_explain
 
 # Detection quality on the labelled generator's fixed set, next to two baselines (docs/benchmarks.md).
 bench-quality: release

@@ -221,6 +221,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentSessionRoutes(r);
         DocumentApiKeyRoutes(r);
         DocumentOrganizationRoutes(r);
+        DocumentExplainRoutes(r);
         return r;
     }();
     return registry;

@@ -134,6 +134,7 @@ void DocumentDocsRoutes(DocRegistry& registry);
 void DocumentSessionRoutes(DocRegistry& registry);
 void DocumentApiKeyRoutes(DocRegistry& registry);
 void DocumentOrganizationRoutes(DocRegistry& registry);
+void DocumentExplainRoutes(DocRegistry& registry);
 
 // Every mismatch between the route table and the registry: routes without docs, docs without a
 // route, path parameters not documented, operation ids used twice. Empty when consistent.

@@ -24,6 +24,7 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddApiKeyRoutes(routes_, ctx_);
     AddDocsRoutes(routes_, ctx_);
     AddOrganizationRoutes(routes_, ctx_);
+    AddExplainRoutes(routes_, ctx_);
 }
 
 Api::~Api() = default;

@@ -23,6 +23,7 @@ class SessionService;
 class ApiKeyService;
 class OrganizationService;
 class EventSink;
+class ExplainService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -46,6 +47,8 @@ struct ApiContext {
     OrganizationService* organizations = nullptr;
     EventSink* events = nullptr;  // never null when serving (NullEventSink without webhooks)
     std::string docs_dir{};       // files of the /docs viewer; empty: "docs" next to the binary
+    // Explain and ask (explain.cpp).
+    ExplainService* explain = nullptr;
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

@@ -12,6 +12,8 @@
 
 #include "api/api_key_service.h"
 #include "api/events.h"
+#include "api/explain_service.h"
+#include "api/llm_provider.h"
 #include "api/openapi.h"
 #include "api/organization_service.h"
 #include "api/routes.h"
@@ -88,6 +90,17 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::NullEventSink events;
     api::ApiContext ctx{store.get(), &clock, &metrics, &sessions, &keys, &organizations, &events};
     ctx.docs_dir = docs_dir;
+    // Explain and ask: the built-in explainer, or an LLM provider with fallback when configured.
+    std::unique_ptr<api::LlmProvider> llm;
+    if (!cfg.llm_url.empty() && !cfg.llm_model.empty()) {
+        api::LlmConfig lc{cfg.llm_url, cfg.llm_model, cfg.llm_key};
+        lc.timeout = std::chrono::seconds(cfg.llm_timeout_s);
+        lc.connect_timeout = std::min(lc.connect_timeout, lc.timeout);
+        llm = api::MakeOpenAiCompatibleProvider(lc);
+        spdlog::info("explain: LLM provider {} (model {})", cfg.llm_url, cfg.llm_model);
+    }
+    api::ExplainService explain(*store, sessions, clock, llm.get());
+    ctx.explain = &explain;
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
     api::Api api(ctx);
@@ -213,6 +226,17 @@ int main(int argc, char** argv) {
     serve->add_option("--log-level", serve_cfg.log_level, "trace, debug, info, warn, error")
         ->envname("EVNI_LOG_LEVEL")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    serve->add_option("--llm-url", serve_cfg.llm_url, "OpenAI-compatible LLM endpoint for explain/ask (base URL)")
+        ->envname("EVNI_LLM_URL");
+    serve->add_option("--llm-model", serve_cfg.llm_model, "LLM model name")->envname("EVNI_LLM_MODEL");
+    serve->add_option("--llm-key", serve_cfg.llm_key, "LLM API key (bearer token)")->envname("EVNI_LLM_KEY");
+    serve
+        ->add_option("--llm-timeout", serve_cfg.llm_timeout_s,
+                     "Seconds an LLM request may take before the built-in "
+                     "explainer answers instead")
+        ->envname("EVNI_LLM_TIMEOUT")
+        ->check(CLI::Range(1, 600))
         ->capture_default_str();
 
     std::string db = "sqlite://./data/evni.db";

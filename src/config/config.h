@@ -32,6 +32,12 @@ struct ServeConfig {
     int workers = 2;
     int idle_timeout_s = 60;
     std::string log_level = "info";
+    // Optional LLM provider of explain/ask (docs/explain.md): an OpenAI-compatible endpoint. Used when the
+    // URL and the model are set; the key is sent as a bearer token when set.
+    std::string llm_url;
+    std::string llm_model;
+    std::string llm_key;
+    int llm_timeout_s = 20;
 };
 
 }  // namespace evni::config

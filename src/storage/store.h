@@ -14,6 +14,7 @@
 #include "domain/meter_value.h"
 #include "domain/organization.h"
 #include "domain/session.h"
+#include "storage/explanations.h"
 #include "storage/table_io.h"
 
 namespace evni::storage {
@@ -233,6 +234,7 @@ class Transaction {
     virtual MemberRepository& Members() = 0;
     virtual AuditRepository& Audit() = 0;
     virtual SocPriorRepository& SocPriors() = 0;
+    virtual ExplanationRepository& Explanations() = 0;
     virtual void Commit() = 0;
 };
 

@@ -42,7 +42,8 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
     assert summary["ok"] is expect_ok, summary
     assert [t["table"] for t in summary["tables"]] == [
         "tenants", "organizations", "members", "api_keys", "invitations", "audit_log", "stations", "connectors",
-        "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors"], summary
+        "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors", "session_explanations",
+        "session_questions"], summary
     for t in summary["tables"]:
         assert t["sourceRows"] == t["copied"] + t["updated"] + t["skipped"], t
         assert len(t["checksum"]) == 64 and len(t["targetChecksum"]) == 64, t
@@ -178,6 +179,9 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     assert r.status_code == 200, lib.describe(r)
     a.create_session({"sessionId": lib.uid("pending"), "chargingStationId": station,
                       "meterValues": lib.energy_values(2)})
+    # A cached explanation and a logged question (explain and ask).
+    assert a.get(f"/v1/sessions/{ref['sessionId']}/explain", params={"lang": "pl"}).status_code == 200
+    assert a.post(f"/v1/sessions/{ref['sessionId']}/ask", {"question": "Dlaczego SoC spadł?"}).status_code == 200
     # The other tenant, with a session id that tenant A also uses.
     b.create_session(lib.reference_example(ref["sessionId"], station))
     return {

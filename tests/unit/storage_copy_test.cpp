@@ -81,6 +81,9 @@ void Populate(Store& store) {
                                         {7.4 + i, 100.0 / 3.0, 0.25 * (i + 1), kT0 + i},
                                         kT0 + 4});
             }
+            tx->Explanations().Save({t, r.pk, "pl", "short", 1, "0123abcd", "Sesja \xC5\x82", "builtin", kT0 + 4});
+            tx->Explanations().LogQuestion(
+                {0, t, r.pk, kT0 + 5, "api-key:ops", "Ile energii?", "pl", "energy", "9,74 kWh", "builtin", i != 2});
         }
     }
     tx->Commit();

@@ -5,6 +5,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/postgres/pg_db.h"
+#include "storage/postgres/pg_explain.h"
 #include "storage/postgres/pg_soc_prior.h"
 #include "storage/postgres/pg_table_io.h"
 #include "util/time.h"
@@ -649,7 +650,8 @@ class PgTransaction final : public Transaction {
           organizations_(*lease_),
           members_(*lease_),
           audit_(*lease_),
-          soc_priors_(MakeSocPriorRepository(*lease_)) {}
+          soc_priors_(MakeSocPriorRepository(*lease_)),
+          explanations_(MakePgExplanations(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -658,6 +660,7 @@ class PgTransaction final : public Transaction {
     MemberRepository& Members() override { return members_; }
     AuditRepository& Audit() override { return audit_; }
     SocPriorRepository& SocPriors() override { return *soc_priors_; }
+    ExplanationRepository& Explanations() override { return *explanations_; }
     void Commit() override;
 
   private:
@@ -671,6 +674,7 @@ class PgTransaction final : public Transaction {
     PgMembers members_;
     PgAudit audit_;
     std::unique_ptr<SocPriorRepository> soc_priors_;
+    std::unique_ptr<ExplanationRepository> explanations_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -14,6 +14,7 @@
 #include "storage/meter_codec.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_explain.h"
 #include "storage/sqlite/sqlite_soc_prior.h"
 #include "storage/sqlite/sqlite_table_io.h"
 #include "util/time.h"
@@ -687,7 +688,8 @@ struct ConnectionRepos {
           organizations(c),
           members(c),
           audit(c),
-          soc_priors(MakeSocPriorRepository(c)) {}
+          soc_priors(MakeSocPriorRepository(c)),
+          explanations(MakeSqliteExplanations(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -695,6 +697,7 @@ struct ConnectionRepos {
     SqliteMembers members;
     SqliteAudit audit;
     std::unique_ptr<SocPriorRepository> soc_priors;
+    std::unique_ptr<ExplanationRepository> explanations;
 };
 
 struct PooledConnection {
@@ -716,6 +719,7 @@ class SqliteTransaction final : public Transaction {
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
     SocPriorRepository& SocPriors() override { return *pc_->repos->soc_priors; }
+    ExplanationRepository& Explanations() override { return *pc_->repos->explanations; }
     void Commit() override;
 
   private:
