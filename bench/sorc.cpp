@@ -31,15 +31,17 @@
 #include <vector>
 
 #include "analysis/generator.h"
+#include "analysis/soc_prior.h"
 
 namespace {
 
 bool g_verbose = false;  // --verbose: one line per generated session on stderr
 
-using evni::analysis::CapacityObservation;
+using evni::analysis::BuildSocPrior;
+using evni::analysis::EstimateSessionCapacity;
+using evni::analysis::PriorObservation;
 using evni::analysis::ReconstructSoc;
 using evni::analysis::SocOptions;
-using evni::analysis::SocPrior;
 using evni::analysis::SocReconstruction;
 using evni::analysis::gen::GeneratedSession;
 using evni::analysis::gen::Generator;
@@ -288,9 +290,17 @@ void RunEpfl(const std::string& data_dir) {
                      [](const EpflRow& a, const EpflRow& b) { return a.arrival < b.arrival; });
     std::printf("  %zu sessions (%d rows skipped: unparsable, no energy or SoC falling)\n", rows.size(), skipped);
 
-    std::map<std::string, std::vector<CapacityObservation>> history;
-    std::map<std::string, std::vector<double>> capacities;
-    std::vector<double> err_history, err_plain, err_naive, err_const;
+    // Capacity history as the server keeps it (analysis/soc_prior.h): per plug (connector), and the site's other
+    // plugs (tenant) as the fallback of a plug with little history.
+    std::map<std::string, std::vector<PriorObservation>> history;  // oldest first
+    std::vector<std::pair<std::string, PriorObservation>> site;    // oldest first
+    const auto newest_first = [](const std::vector<PriorObservation>& v) {
+        std::vector<PriorObservation> out(v.rbegin(), v.rend());
+        if (out.size() > static_cast<std::size_t>(evni::analysis::kPriorObservationLimit))
+            out.resize(evni::analysis::kPriorObservationLimit);
+        return out;
+    };
+    std::vector<double> err_plain, err_plug, err_site, err_fleet, err_fleet_full;
     std::vector<SessionResult> results;
     for (const EpflRow& row : rows) {
         const MeterValues values = EpflSession(row, false);
@@ -298,13 +308,20 @@ void RunEpfl(const std::string& data_dir) {
         options.connector.current_type = "DC";
         options.connector.max_power_kw = 172.5;
         const SocReconstruction plain = ReconstructSoc(values, options);
-        SocPrior prior;
-        prior.recent = history[row.plug];
-        if (!capacities[row.plug].empty()) {
-            prior.median_capacity_kwh = Quantile(capacities[row.plug], 0.5);
-            prior.count = static_cast<int>(capacities[row.plug].size());
+        const auto plug = newest_first(history[row.plug]);
+        std::vector<PriorObservation> others;
+        for (auto it = site.rbegin(); it != site.rend() && others.size() < 200; ++it) {
+            if (it->first != row.plug) others.push_back(it->second);
         }
-        options.prior = prior;
+        options.prior = BuildSocPrior(plug, {});
+        const SocReconstruction plug_only = ReconstructSoc(values, options);
+        std::vector<PriorObservation> all;
+        for (auto it = site.rbegin(); it != site.rend() && all.size() < 200; ++it) all.push_back(it->second);
+        options.prior = BuildSocPrior({}, all);
+        const SocReconstruction site_only = ReconstructSoc(values, options);
+        options.prior = BuildSocPrior(all, {});
+        const SocReconstruction site_as_plug = ReconstructSoc(values, options);
+        options.prior = BuildSocPrior(plug, others);
         const SocReconstruction refined = ReconstructSoc(values, options);
         const double truth = row.soc_departure;
         SessionResult r;
@@ -315,19 +332,33 @@ void RunEpfl(const std::string& data_dir) {
         r.naive_anchor.push_back(
             std::fabs(std::clamp(row.soc_arrival + row.energy_kwh * 100.0 / 60.0, 0.0, 100.0) - truth));
         results.push_back(r);
-        if (!refined.points.empty()) err_history.push_back(r.errors.back());
+        if (!refined.points.empty()) err_site.push_back(r.errors.back());
         if (!plain.points.empty()) err_plain.push_back(std::fabs(plain.points.back().value - truth));
-        // The session's own SoC readings feed the history of later sessions (as the server would).
+        if (!plug_only.points.empty()) err_plug.push_back(std::fabs(plug_only.points.back().value - truth));
+        if (!site_only.points.empty()) err_fleet.push_back(std::fabs(site_only.points.back().value - truth));
+        if (!site_as_plug.points.empty()) err_fleet_full.push_back(std::fabs(site_as_plug.points.back().value - truth));
+        // The session's own SoC readings feed the history of later sessions (as the server does).
         const MeterValues full = EpflSession(row, true);
-        if (const auto capacity = evni::analysis::ImpliedCapacityKwh(full)) {
-            history[row.plug].push_back({evni::analysis::SessionPeakPowerKw(full), *capacity});
-            capacities[row.plug].push_back(*capacity);
+        if (const auto estimate = EstimateSessionCapacity(full)) {
+            history[row.plug].push_back(*estimate);
+            site.emplace_back(row.plug, *estimate);
         }
     }
     std::printf("  departure SoC predicted from the arrival SoC and the session:\n");
-    std::printf("  engine, no history         MAE %6.2f  p90 %6.2f  SoC points\n", Mean(err_plain),
+    std::printf("  engine, no history                    MAE %6.2f  p90 %6.2f  SoC points\n", Mean(err_plain),
                 Quantile(err_plain, 0.9));
-    PrintReport("EPFL, engine with per-plug history (time order, earlier sessions only)", results, true);
+    std::printf("  engine, per-plug history only         MAE %6.2f  p90 %6.2f  SoC points\n", Mean(err_plug),
+                Quantile(err_plug, 0.9));
+    std::printf("  engine, site history as fallback only MAE %6.2f  p90 %6.2f  SoC points (no plug history)\n",
+                Mean(err_fleet), Quantile(err_fleet, 0.9));
+    std::printf("  engine, site history at full weight   MAE %6.2f  p90 %6.2f  SoC points (all plugs as one)\n",
+                Mean(err_fleet_full), Quantile(err_fleet_full, 0.9));
+    std::printf("  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior)\n",
+                Mean(err_site), Quantile(err_site, 0.9));
+    PrintReport(
+        "EPFL, engine with the server's prior: per-plug history, site fallback (time order, earlier "
+        "sessions only)",
+        results, true);
 }
 
 std::string DefaultDataDir() {

@@ -404,6 +404,12 @@ double SessionPeakPowerKw(std::span<const domain::MeterValue> values) {
 }
 
 std::optional<double> ImpliedCapacityKwh(std::span<const domain::MeterValue> values) {
+    const auto evidence = ImpliedCapacity(values);
+    if (!evidence) return std::nullopt;
+    return evidence->capacity_kwh;
+}
+
+std::optional<CapacityEvidence> ImpliedCapacity(std::span<const domain::MeterValue> values) {
     const Series series = Extract(values, {}, 0);
     if (!SocConsistent(series)) return std::nullopt;
     const double d_soc = series.soc.back().v - series.soc.front().v;
@@ -411,7 +417,7 @@ std::optional<double> ImpliedCapacityKwh(std::span<const domain::MeterValue> val
     if (d_soc < 5.0 || d_e < 1.0) return std::nullopt;
     const double capacity = d_e * 100.0 / d_soc;
     if (capacity < 10.0 || capacity > 250.0) return std::nullopt;
-    return capacity;
+    return CapacityEvidence{capacity, d_soc, d_e, series.soc.back().t, PeakPower(series, MakeSegments(series))};
 }
 
 SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, const SocOptions& options) {

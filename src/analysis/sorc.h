@@ -88,6 +88,17 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
 // inconsistent or the result lies outside 10..250 kWh.
 std::optional<double> ImpliedCapacityKwh(std::span<const domain::MeterValue> values);
 
+// ImpliedCapacityKwh with what it rests on (same conditions): the SoC rise and the energy between the first and the
+// last usable SoC reading, and the time of that last reading.
+struct CapacityEvidence {
+    double capacity_kwh = 0.0;
+    double soc_rise = 0.0;    // SoC points
+    double energy_kwh = 0.0;  // delivered between the two readings
+    domain::EpochMs last_soc_ms = 0;
+    double peak_power_kw = 0.0;  // SessionPeakPowerKw
+};
+std::optional<CapacityEvidence> ImpliedCapacity(std::span<const domain::MeterValue> values);
+
 // The session's peak delivery power (kW): the 90th percentile of Power.Active.Import readings, or the highest
 // energy rate over >= 2-minute spans, whichever is larger. 0 when unknown. Key of CapacityObservation.
 double SessionPeakPowerKw(std::span<const domain::MeterValue> values);

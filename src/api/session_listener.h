@@ -1,5 +1,8 @@
 #pragma once
 
+#include <span>
+
+#include "domain/meter_value.h"
 #include "storage/store.h"
 
 namespace evni::api {
@@ -13,6 +16,10 @@ struct SessionWrite {
     const storage::SessionRecord* before = nullptr;
     // The row as it is written, with its current anomalies.
     const storage::SessionRecord& after;
+    // The meter values this write brought (empty when none); all of the session's values when
+    // values_complete (an insert or a replace), else only the ones added (append, upsert).
+    std::span<const domain::MeterValue> values{};
+    bool values_complete = false;
 
     // True when this write ran a new analysis (the verdict may still be unchanged).
     bool Analyzed() const {

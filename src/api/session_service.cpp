@@ -6,6 +6,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "api/soc_prior.h"
+
 namespace evni::api {
 namespace json = boost::json;
 using storage::SessionRecord;
@@ -106,9 +108,10 @@ analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r, sto
 }
 
 void SessionService::Notify(storage::Transaction& tx, SessionWriteKind kind, const SessionRecord* before,
-                            const SessionRecord& after) const {
+                            const SessionRecord& after, std::span<const domain::MeterValue> values,
+                            bool values_complete) const {
     if (listeners_.empty()) return;
-    const SessionWrite write{kind, before, after};
+    const SessionWrite write{kind, before, after, values, values_complete};
     for (auto* l : listeners_) l->OnSessionWritten(tx, write);
 }
 
@@ -302,7 +305,8 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
         if (r.value_count == 0) r.message = "No meter values yet; inference runs once the session has at least 3";
         sessions.Update(r);
         sessions.RegisterStation(r, r.created_at);
-        Notify(*tx, SessionWriteKind::kInsert, nullptr, r);
+        Notify(*tx, SessionWriteKind::kInsert, nullptr, r,
+               values ? std::span<const domain::MeterValue>(*values) : std::span<const domain::MeterValue>(), true);
         if (in_tx && *in_tx) {
             if (auto ok = (*in_tx)(*tx, r); !ok) return Fail(std::move(ok.error()));
         }
@@ -338,7 +342,7 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
     }
     sessions.Update(r);
     if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
-    Notify(*tx, SessionWriteKind::kUpsert, &before, r);
+    Notify(*tx, SessionWriteKind::kUpsert, &before, r, added);
     if (in_tx && *in_tx) {
         if (auto ok = (*in_tx)(*tx, r); !ok) return Fail(std::move(ok.error()));
     }
@@ -368,7 +372,7 @@ Result<SessionRecord> SessionService::ReplaceOnce(const domain::Principal& who, 
     AnalyzeFull(*tx, r, &values);
     sessions.Update(r);
     if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
-    Notify(*tx, SessionWriteKind::kReplace, &before, r);
+    Notify(*tx, SessionWriteKind::kReplace, &before, r, values, true);
     tx->Commit();
     return r;
 }
@@ -406,7 +410,7 @@ Result<SessionRecord> SessionService::AppendOnce(const domain::Principal& who, c
     }
     sessions.Update(r);
     if (connector_before != std::make_pair(r.connector_id, r.evse_id)) sessions.RegisterStation(r, r.updated_at);
-    Notify(*tx, SessionWriteKind::kAppend, &before, r);
+    Notify(*tx, SessionWriteKind::kAppend, &before, r, added);
     tx->Commit();
     return r;
 }
@@ -417,8 +421,10 @@ Result<SessionDetail> SessionService::Get(const domain::Principal& who, const st
     if (!found) return Fail(Error::NotFound("Session not found"));
     SessionDetail d{std::move(*found), {}, {}};
     d.values = SortedByTime(tx->Sessions().LoadValues(d.record));
+    auto soc_prior = LoadSocPrior(*tx, d.record);  // the connector's capacity history (docs/soc_prior.md)
     tx->Commit();
     analysis::SocOptions soc;
+    soc.prior = std::move(soc_prior);
     soc.connector = ConnectorFactsFromMetadata(d.record.metadata_json);
     soc.stop_reason = d.record.stop_reason;
     soc.now_ms = clock_.NowMs();

@@ -70,7 +70,8 @@ class SessionService {
 
   private:
     void Notify(storage::Transaction& tx, SessionWriteKind kind, const storage::SessionRecord* before,
-                const storage::SessionRecord& after) const;
+                const storage::SessionRecord& after, std::span<const domain::MeterValue> values = {},
+                bool values_complete = false) const;
     Result<storage::SessionRecord> UpsertOnce(const domain::Principal& who, const UpsertSession& command,
                                               const InTransaction* in_tx);
     Result<storage::SessionRecord> ReplaceOnce(const domain::Principal& who, const std::string& session_id,

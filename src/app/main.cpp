@@ -27,6 +27,7 @@
 #include "api/webhook_service.h"
 #include "api/station_aggregates.h"
 #include "api/station_service.h"
+#include "api/soc_prior.h"
 #include "app/offline.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -126,6 +127,8 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     SystemClock clock;
     auto store = OpenStore(cfg.db, /*single_node=*/true, &metrics, db_pool);
     api::SessionService sessions(*store, clock, metrics);
+    api::SocPriorListener soc_priors(clock);  // per-connector capacity history for the SoC reconstruction
+    sessions.AddListener(&soc_priors);
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
     jobs::RunnerOptions runner_options;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "analysis/soc_prior.h"
 #include "domain/meter_value.h"
 #include "domain/organization.h"
 #include "domain/session.h"
@@ -193,6 +194,40 @@ class SessionRepository {
     virtual void RegisterStation(const SessionRecord& record, domain::EpochMs at) = 0;
 };
 
+// Battery capacity estimates of past sessions, per connector: the history behind the SoC reconstruction's prior
+// (analysis/soc_prior.h, docs/soc_prior.md). One row per session that yielded an estimate.
+struct SocObservationRecord {
+    std::string tenant_id;
+    std::int64_t session_pk = 0;
+    std::string station_id;
+    std::string connector_id;  // "" when the session names no connector
+    analysis::PriorObservation observation;
+    domain::EpochMs updated_at = 0;
+};
+
+class SocPriorRepository {
+  public:
+    virtual ~SocPriorRepository() = default;
+    // Inserts the session's observation, or replaces it (station and connector included).
+    virtual void Upsert(const SocObservationRecord& record) = 0;
+    // Removes the session's observation; no-op when there is none.
+    virtual void Delete(const std::string& tenant_id, std::int64_t session_pk) = 0;
+    virtual bool Exists(const std::string& tenant_id, std::int64_t session_pk) = 0;
+    // Moves the session's observation to another station/connector; no-op when there is none.
+    virtual void Move(const std::string& tenant_id, std::int64_t session_pk, const std::string& station_id,
+                      const std::string& connector_id) = 0;
+    // The newest `limit` observations on the connector, newest first, without session `exclude_pk`.
+    virtual std::vector<analysis::PriorObservation> ForConnector(const std::string& tenant_id,
+                                                                 const std::string& station_id,
+                                                                 const std::string& connector_id,
+                                                                 std::int64_t exclude_pk, std::int64_t limit) = 0;
+    // The newest `limit` observations of the tenant's other connectors, newest first, without `exclude_pk`.
+    virtual std::vector<analysis::PriorObservation> ForOtherConnectors(const std::string& tenant_id,
+                                                                       const std::string& station_id,
+                                                                       const std::string& connector_id,
+                                                                       std::int64_t exclude_pk, std::int64_t limit) = 0;
+};
+
 // One unit of work. Destroying it without Commit() rolls back.
 class Transaction {
   public:
@@ -203,6 +238,7 @@ class Transaction {
     virtual OrganizationRepository& Organizations() = 0;
     virtual MemberRepository& Members() = 0;
     virtual AuditRepository& Audit() = 0;
+    virtual SocPriorRepository& SocPriors() = 0;
     virtual ExplanationRepository& Explanations() = 0;
     virtual AnomalyRepository& Anomalies() = 0;
     virtual JobRepository& Jobs() = 0;

@@ -44,8 +44,8 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
     assert summary["ok"] is expect_ok, summary
     assert [t["table"] for t in summary["tables"]] == [
         "tenants", "organizations", "members", "api_keys", "invitations", "audit_log", "stations", "connectors",
-        "sessions", "meter_chunks", "session_anomalies", "session_explanations", "session_questions",
-        "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
+        "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors", "session_explanations",
+        "session_questions", "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
         "data_quality_snapshots", "jobs", "webhooks", "webhook_deliveries", "batches", "batch_items",
         "station_category_counts", "station_days"], summary
     for t in summary["tables"]:
@@ -180,6 +180,8 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     for i in range(9, len(values), 15):
         r = a.patch(f"/v1/sessions/{grown}", {"meterValues": values[i:i + 15]})
         assert r.status_code == 200, lib.describe(r)
+    # Reported SoC rising > 5 points: a capacity estimate in the connector's SoC prior history.
+    a.create_session(lib.clean_ac_session(lib.uid("soc"), station, minutes=60, connectorId="3"))
     replaced = lib.uid("put")
     a.create_session(lib.clean_ac_session(replaced, station, minutes=10))
     r = a.put(f"/v1/sessions/{replaced}", {"meterValues": lib.energy_pit_values()})

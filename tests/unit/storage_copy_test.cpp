@@ -74,6 +74,14 @@ void Populate(Store& store) {
             std::vector<analysis::Anomaly> anomalies = {
                 {"KWH_DECREASE", 0.9, 0.8, {4, 7}, kT0 + 60'000, kT0 + 120'000}};
             tx->Sessions().ReplaceAnomalies(r, anomalies, kT0 + 3);
+            if (i != 2) {
+                tx->SocPriors().Upsert({r.tenant_id,
+                                        r.pk,
+                                        r.station_id,
+                                        r.connector_id.value_or(""),
+                                        {7.4 + i, 100.0 / 3.0, 0.25 * (i + 1), kT0 + i},
+                                        kT0 + 4});
+            }
             tx->Explanations().Save({t, r.pk, "pl", "short", 1, "0123abcd", "Sesja \xC5\x82", "builtin", kT0 + 4});
             tx->Explanations().LogQuestion(
                 {0, t, r.pk, kT0 + 5, "api-key:ops", "Ile energii?", "pl", "energy", "9,74 kWh", "builtin", i != 2});
@@ -137,6 +145,7 @@ TEST_P(StorageCopyTest, RoundTripIsIdenticalAndRerunsSkip) {
     EXPECT_EQ(Table(report, "meter_chunks").copied, 12);
     EXPECT_EQ(Table(report, "session_anomalies").source_rows, 6);
     EXPECT_EQ(Table(report, "connectors").copied, 4);
+    EXPECT_EQ(Table(report, "connector_soc_priors").copied, 4);
     EXPECT_EQ(Sum(report, &TableCopyReport::copied), Sum(report, &TableCopyReport::source_rows));
 
     // Again: nothing to do.

@@ -10,6 +10,7 @@
 #include "storage/postgres/pg_batches.h"
 #include "storage/postgres/pg_jobs.h"
 #include "storage/postgres/pg_stations.h"
+#include "storage/postgres/pg_soc_prior.h"
 #include "storage/postgres/pg_table_io.h"
 #include "storage/postgres/pg_webhooks.h"
 #include "util/time.h"
@@ -659,7 +660,8 @@ class PgTransaction final : public Transaction {
           jobs_(NewPgJobs(*lease_)),
           batches_(NewPgBatches(*lease_)),
           webhooks_(NewPgWebhooks(*lease_)),
-          stations_(MakePgStations(*lease_)) {}
+          stations_(MakePgStations(*lease_)),
+          soc_priors_(MakeSocPriorRepository(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -667,6 +669,7 @@ class PgTransaction final : public Transaction {
     OrganizationRepository& Organizations() override { return organizations_; }
     MemberRepository& Members() override { return members_; }
     AuditRepository& Audit() override { return audit_; }
+    SocPriorRepository& SocPriors() override { return *soc_priors_; }
     ExplanationRepository& Explanations() override { return *explanations_; }
     AnomalyRepository& Anomalies() override { return *anomalies_; }
     JobRepository& Jobs() override { return *jobs_; }
@@ -691,6 +694,7 @@ class PgTransaction final : public Transaction {
     std::unique_ptr<BatchRepository> batches_;
     std::unique_ptr<WebhookRepository> webhooks_;
     std::unique_ptr<StationRepository> stations_;
+    std::unique_ptr<SocPriorRepository> soc_priors_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -19,6 +19,7 @@
 #include "storage/sqlite/sqlite_batches.h"
 #include "storage/sqlite/sqlite_jobs.h"
 #include "storage/sqlite/sqlite_stations.h"
+#include "storage/sqlite/sqlite_soc_prior.h"
 #include "storage/sqlite/sqlite_table_io.h"
 #include "storage/sqlite/sqlite_webhooks.h"
 #include "util/time.h"
@@ -697,7 +698,8 @@ struct ConnectionRepos {
           jobs(NewSqliteJobs(c)),
           batches(NewSqliteBatches(c)),
           webhooks(NewSqliteWebhooks(c)),
-          stations(MakeSqliteStations(c)) {}
+          stations(MakeSqliteStations(c)),
+          soc_priors(MakeSocPriorRepository(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -710,6 +712,7 @@ struct ConnectionRepos {
     std::unique_ptr<BatchRepository> batches;
     std::unique_ptr<WebhookRepository> webhooks;
     std::unique_ptr<StationRepository> stations;
+    std::unique_ptr<SocPriorRepository> soc_priors;
 };
 
 struct PooledConnection {
@@ -730,6 +733,7 @@ class SqliteTransaction final : public Transaction {
     OrganizationRepository& Organizations() override { return pc_->repos->organizations; }
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
+    SocPriorRepository& SocPriors() override { return *pc_->repos->soc_priors; }
     ExplanationRepository& Explanations() override { return *pc_->repos->explanations; }
     AnomalyRepository& Anomalies() override { return *pc_->repos->anomalies; }
     JobRepository& Jobs() override { return *pc_->repos->jobs; }

@@ -1,0 +1,104 @@
+#include "api/soc_prior.h"
+
+#include <bit>
+#include <cctype>
+
+namespace evni::api {
+namespace {
+
+bool IsSoc(const domain::MeterValue& v) {
+    if (!v.measurand || v.measurand->size() != 3) return false;
+    const std::string& m = *v.measurand;
+    return std::tolower(static_cast<unsigned char>(m[0])) == 's' &&
+           std::tolower(static_cast<unsigned char>(m[1])) == 'o' &&
+           std::tolower(static_cast<unsigned char>(m[2])) == 'c';
+}
+
+int CountSoc(std::span<const domain::MeterValue> values) {
+    int n = 0;
+    for (const auto& v : values) n += (IsSoc(v) && !v.reconstructed) ? 1 : 0;
+    return n;
+}
+
+bool Completed(const storage::SessionRecord& r) {
+    return r.client_status == domain::ClientStatus::kCompleted || r.stop_reason.has_value();
+}
+
+// True when the value count went past a power of two (8, 16, 32, ...) with this write.
+bool CrossesPowerOfTwo(std::int64_t before, std::int64_t after) {
+    if (after < 8 || after <= before) return false;
+    return std::bit_width(static_cast<std::uint64_t>(after)) > std::bit_width(static_cast<std::uint64_t>(before));
+}
+
+}  // namespace
+
+void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) {
+    const storage::SessionRecord& r = write.after;
+    if (r.pk == 0) return;
+    const std::string connector = r.connector_id.value_or("");
+    const bool moved =
+        write.before && (write.before->station_id != r.station_id || write.before->connector_id != r.connector_id);
+    const int soc_in_write = CountSoc(write.values);
+    bool estimate = false;
+    if (write.values_complete) {
+        // Insert or replace: the whole session is in hand.
+        estimate = soc_in_write >= 2;
+        if (!estimate) {
+            // A replaced session that lost its SoC readings no longer counts.
+            if (write.kind == SessionWriteKind::kReplace) tx.SocPriors().Delete(r.tenant_id, r.pk);
+            return;
+        }
+    } else {
+        const bool completed_now = Completed(r) && !(write.before && Completed(*write.before));
+        const std::int64_t count_before = write.before ? write.before->value_count : 0;
+        // Completion: the final estimate (once per session; its SoC readings may have come with any append).
+        // While open: an interim one when a write with SoC readings takes the count past a power of two.
+        estimate = (completed_now && r.value_count > 0) ||
+                   (soc_in_write > 0 && CrossesPowerOfTwo(count_before, r.value_count));
+    }
+    if (!estimate) {
+        if (moved) tx.SocPriors().Move(r.tenant_id, r.pk, r.station_id, connector);
+        return;
+    }
+    domain::MeterValues loaded;
+    std::span<const domain::MeterValue> values = write.values;
+    if (!write.values_complete) {
+        loaded = tx.Sessions().LoadValues(r);
+        values = loaded;
+    }
+    std::optional<analysis::PriorObservation> observation;
+    try {
+        observation = analysis::EstimateSessionCapacity(values);
+    } catch (const std::exception&) {
+        observation.reset();  // the estimate is optional: never fail the write for it
+    }
+    if (!observation) {
+        if (write.kind != SessionWriteKind::kInsert) tx.SocPriors().Delete(r.tenant_id, r.pk);
+        return;
+    }
+    storage::SocObservationRecord record;
+    record.tenant_id = r.tenant_id;
+    record.session_pk = r.pk;
+    record.station_id = r.station_id;
+    record.connector_id = connector;
+    record.observation = *observation;
+    record.updated_at = clock_.NowMs();
+    tx.SocPriors().Upsert(record);
+}
+
+std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session) {
+    auto& repo = tx.SocPriors();
+    const std::string connector = session.connector_id.value_or("");
+    const auto own = repo.ForConnector(session.tenant_id, session.station_id, connector, session.pk,
+                                       analysis::kPriorObservationLimit);
+    double weight = 0.0;
+    for (const auto& o : own) weight += o.weight;
+    std::vector<analysis::PriorObservation> fleet;
+    if (weight < analysis::kConnectorHistoryEnough) {
+        fleet = repo.ForOtherConnectors(session.tenant_id, session.station_id, connector, session.pk,
+                                        analysis::kPriorObservationLimit);
+    }
+    return analysis::BuildSocPrior(own, fleet);
+}
+
+}  // namespace evni::api

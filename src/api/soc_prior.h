@@ -1,0 +1,36 @@
+#pragma once
+
+// The per-connector SoC prior of the server (docs/soc_prior.md): a session write listener that keeps the
+// battery capacity history (table connector_soc_priors) in step with the sessions that report SoC, and the read
+// that turns it into the reconstruction's prior for GET /v1/sessions/{id}.
+
+#include <optional>
+
+#include "analysis/soc_prior.h"
+#include "api/session_listener.h"
+#include "storage/store.h"
+#include "util/time.h"
+
+namespace evni::api {
+
+// Records a session's direct capacity estimate (>= 2 usable SoC readings: energy / ΔSoC) per connector.
+// Cheap on the write path: a write without SoC readings costs a scan of its values; an insert or replace with
+// >= 2 SoC readings estimates from the values in hand (one pass) and writes one row. An append (or an upsert of an
+// existing session) loads the session's values only when it completes the session (status completed or a stop
+// reason: the final estimate) or brings SoC readings and takes the value count past a power of two (>= 8: an
+// interim estimate for sessions never completed), so a session growing by appends is loaded about log2(n) + 1
+// times in all (amortised O(1) per value), never per append.
+class SocPriorListener final : public SessionWriteListener {
+  public:
+    explicit SocPriorListener(const Clock& clock) : clock_(clock) {}
+    void OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) override;
+
+  private:
+    const Clock& clock_;
+};
+
+// The prior for a session's reconstruction: its connector's history (without the session itself) and, when that
+// is thin, the tenant's other connectors (analysis::BuildSocPrior). Never another tenant's. nullopt without history.
+std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session);
+
+}  // namespace evni::api
