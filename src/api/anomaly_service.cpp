@@ -437,8 +437,8 @@ Result<json::object> AnomalyService::Statistics(const domain::Principal& who, st
                       {"outageSource", outages_.Name()},
                       {"outageMinutes", outage ? json::value(*outage) : json::value(nullptr)},
                       {"note", outage ? json::value(nullptr)
-                                      : json::value("No outage source is available yet (the station model provides "
-                                                    "outages once it lands): uptime assumes no outage")}}},
+                                      : json::value("No station-day of this period has been analysed by the station model "
+                                                    "(outageSource): uptime assumes no outage")}}},
     };
 }
 

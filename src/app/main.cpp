@@ -26,6 +26,7 @@
 #include "api/session_service.h"
 #include "api/webhook_service.h"
 #include "api/station_aggregates.h"
+#include "api/station_outages.h"
 #include "api/station_service.h"
 #include "api/soc_prior.h"
 #include "app/offline.h"
@@ -165,7 +166,7 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     // Anomalies workspace: records kept in step with every session write; statistics. Outages come
     // from the station model once it exists (api::OutageSource).
     api::AnomalyWorkspaceListener anomaly_listener(clock);
-    api::NoOutages outages;
+    api::StationModelOutages outages(*store);  // uptime from the station model's station-day results
     api::AnomalyService anomalies(*store, clock, outages);
     // Batch uploads (docs/batch.md): items are processed by "batch.process" jobs.
     api::BatchService batches(*store, clock, sessions, events);

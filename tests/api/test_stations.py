@@ -311,3 +311,33 @@ def test_station_model_finds_outage_and_connector_down(api_a, station):
     # The energy view of an anomaly shows its day.
     e = get_ok(api_a, f"/v1/stations/{station}/energy", anomalyId=outage["inferenceId"])
     assert e["dateFrom"] == "2026-01-27T00:00:00Z" and e["energyDelivered"] == 0
+
+
+def test_uptime_statistic_counts_station_model_outages(tenant):
+    """GET /v1/statistics takes its outages from the station model (docs/statistics.md): a whole-day
+    connector_down is one port-day out, a whole-day outage every port of the station."""
+    station = "UP-" + lib.uid()
+    for d in range(21):
+        day = DAY0 + timedelta(days=d)
+        for connector in ("1", "2"):
+            for hour in (8, 12, 16):
+                start = day + timedelta(hours=hour, minutes=10 if connector == "2" else 0)
+                post(tenant, lib.uid(), station, charge(start, 120), connector=connector)
+    for hour in (8, 12, 16):
+        post(tenant, lib.uid(), station, charge(DAY0 + timedelta(days=21, hours=hour), 120), connector="1")
+    for connector in ("1", "2"):
+        post(tenant, lib.uid(), station, charge(DAY0 + timedelta(days=23, hours=9), 120), connector=connector)
+    params = {"occurrenceFrom": "2026-01-26T00:00:00Z", "occurrenceTo": "2026-01-28T00:00:00Z"}
+    before = get_ok(tenant, "/v1/statistics", **params)
+    assert before["uptimeBasis"]["outageMinutes"] is None and before["uptimePercentage"] == 100
+    assert before["uptimeBasis"]["outageSource"] == "station_model"
+    down = get_ok(tenant, f"/v1/stations/{station}/inference", date="2026-01-26")
+    outage = get_ok(tenant, f"/v1/stations/{station}/inference", date="2026-01-27")
+    assert down["detectionDetails"]["anomaly_type"] == "connector_down", down
+    assert outage["detectionDetails"]["anomaly_type"] == "outage", outage
+    stats = get_ok(tenant, "/v1/statistics", **params)
+    basis = stats["uptimeBasis"]
+    assert basis["ports"] == 2
+    assert basis["outageMinutes"] == pytest.approx(1 * 1440 + 2 * 1440)
+    # 100 × (T·P − O) / (T·P) with T = 2 days in minutes, P = 2 ports.
+    assert stats["uptimePercentage"] == pytest.approx(100 * (2880 * 2 - 4320) / (2880 * 2), abs=0.01)
