@@ -431,14 +431,15 @@ Result<json::object> AnomalyService::Statistics(const domain::Principal& who, st
                       {"unpricedSessions", s.unpriced_sessions},
                       {"note", note.empty() ? json::value(nullptr) : json::value(note)}}},
         {"uptimeBasis",
-         json::object{{"periodFrom", FormatIsoDateTime(period_from)},
-                      {"periodTo", FormatIsoDateTime(period_to)},
-                      {"ports", ports},
-                      {"outageSource", outages_.Name()},
-                      {"outageMinutes", outage ? json::value(*outage) : json::value(nullptr)},
-                      {"note", outage ? json::value(nullptr)
-                                      : json::value("No station-day of this period has been analysed by the station model "
-                                                    "(outageSource): uptime assumes no outage")}}},
+         json::object{
+             {"periodFrom", FormatIsoDateTime(period_from)},
+             {"periodTo", FormatIsoDateTime(period_to)},
+             {"ports", ports},
+             {"outageSource", outages_.Name()},
+             {"outageMinutes", outage ? json::value(*outage) : json::value(nullptr)},
+             {"note", outage ? json::value(nullptr)
+                             : json::value("No station-day of this period has been analysed by the station model "
+                                           "(outageSource): uptime assumes no outage")}}},
     };
 }
 

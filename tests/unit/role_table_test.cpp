@@ -10,8 +10,8 @@
 #include "api/organization_service.h"
 #include "api/routes.h"
 #include "api/session_service.h"
-#include "api/webhook_service.h"
 #include "api/station_service.h"
+#include "api/webhook_service.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/crypto.h"
 

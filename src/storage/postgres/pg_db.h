@@ -159,7 +159,7 @@ class Connection {
         std::int64_t replan_at = 0;  // prepared again at this many executions
     };
     std::unordered_map<std::string, Prepared> prepared_;  // SQL text and parameter types -> statement
-    std::int64_t statements_ = 0;                          // names handed out
+    std::int64_t statements_ = 0;                         // names handed out
 };
 
 // A bounded, thread-safe pool of connections. Acquire blocks while all are in use (up to a timeout);
