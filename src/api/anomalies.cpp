@@ -11,11 +11,6 @@ namespace evni::api {
 namespace json = boost::json;
 namespace {
 
-json::value Str(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); }
-json::value Time(const std::optional<EpochMs>& t) {
-    return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
-}
-
 std::string CategoryName(const std::string& id) {
     const auto* c = FindCategory(id);
     return c ? c->name : id;
@@ -24,7 +19,7 @@ std::string CategoryName(const std::string& id) {
 json::object IssueObject(const storage::AnomalyRecord& r) {
     return json::object{{"id", r.issue_id},
                         {"statusName", r.issue_status},
-                        {"assignedTo", Str(r.assigned_to)},
+                        {"assignedTo", StringOrNull(r.assigned_to)},
                         {"updatedAt", FormatIsoDateTime(r.issue_updated_at)}};
 }
 
@@ -34,15 +29,15 @@ json::object AnomalyItem(const storage::AnomalyRecord& r) {
                         {"anomalyTypeId", r.category},
                         {"aiRiskScore", r.score},
                         {"confidence", r.confidence},
-                        {"connectorId", Str(r.connector_id)},
+                        {"connectorId", StringOrNull(r.connector_id)},
                         {"chargingPointId", r.station_id},
                         {"ocppChargingStationId", r.station_id},
-                        {"evseId", Str(r.evse_id)},
+                        {"evseId", StringOrNull(r.evse_id)},
                         {"chargingSessionId", r.session_id},
                         {"dateOfAnomalyOccurrence", FormatIsoDateTime(r.occurred_at)},
                         {"dateOfLastUpdate", FormatIsoDateTime(r.updated_at)},
                         {"firstDetectionDate", FormatIsoDateTime(r.first_detected_at)},
-                        {"closedAt", Time(r.closed_at)},
+                        {"closedAt", TimeOrNull(r.closed_at)},
                         {"issues", json::array{IssueObject(r)}}};
 }
 
@@ -154,10 +149,10 @@ json::object GroupItem(const storage::AnomalyGroup& g, bool by_session) {
                             {"anomalyTypes", TypesArray(g.categories)}};
     }
     return json::object{{"id", g.station_id + "/" + g.connector_id.value_or("")},
-                        {"connectorId", Str(g.connector_id)},
+                        {"connectorId", StringOrNull(g.connector_id)},
                         {"anomalyCount", g.count},
                         {"chargingPointId", g.station_id},
-                        {"evseId", Str(g.evse_id)},
+                        {"evseId", StringOrNull(g.evse_id)},
                         {"detectionDate", FormatIsoDateTime(g.first_detected_at)},
                         {"lastUpdate", FormatIsoDateTime(g.last_update)},
                         {"aiRiskScore", g.max_score},
@@ -285,10 +280,10 @@ void AddAnomalyRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
              for (const auto& h : d->history) {
                  history.push_back(json::object{{"at", FormatIsoDateTime(h.at)},
                                                 {"actor", h.actor},
-                                                {"fromStatus", Str(h.from_status)},
+                                                {"fromStatus", StringOrNull(h.from_status)},
                                                 {"toStatus", h.to_status},
-                                                {"fromAssignee", Str(h.from_assignee)},
-                                                {"toAssignee", Str(h.to_assignee)}});
+                                                {"fromAssignee", StringOrNull(h.from_assignee)},
+                                                {"toAssignee", StringOrNull(h.to_assignee)}});
              }
              auto issue = IssueObject(r);
              issue["history"] = std::move(history);
@@ -296,17 +291,17 @@ void AddAnomalyRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
                  {"anomalyId", r.id},
                  {"sessionId", r.session_id},
                  {"clientId", r.tenant_id},
-                 {"connectorId", Str(d->session.connector_id)},
+                 {"connectorId", StringOrNull(d->session.connector_id)},
                  {"chargingPointId", d->session.station_id},
                  {"ocppChargingStationId", d->session.station_id},
-                 {"evseId", Str(d->session.evse_id)},
+                 {"evseId", StringOrNull(d->session.evse_id)},
                  {"detectionLevel", "session"},
                  {"meterValues", std::move(values)},
                  {"currentRiskScore", r.closed_at ? 0.0 : r.score},
                  {"confidence", r.confidence},
                  {"firstDetectionDate", FormatIsoDateTime(r.first_detected_at)},
                  {"lastUpdateDate", FormatIsoDateTime(r.updated_at)},
-                 {"closedAt", Time(r.closed_at)},
+                 {"closedAt", TimeOrNull(r.closed_at)},
                  {"anomalyCategory", json::object{{"id", category->id},
                                                   {"name", category->name},
                                                   {"description", category->description},

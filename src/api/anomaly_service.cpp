@@ -340,11 +340,8 @@ json::object AnomalyService::WindowFigures(storage::Transaction& tx, const std::
                                            const storage::StatsWindow& w, std::optional<double> tariff) {
     auto s = tx.Anomalies().SessionFigures(tenant_id, w, tariff, kLeakCategories);
     auto a = tx.Anomalies().AnomalyFigures(tenant_id, w);
-    auto opt_time = [](const std::optional<EpochMs>& t) {
-        return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
-    };
-    return json::object{{"from", opt_time(w.from)},
-                        {"to", opt_time(w.to)},
+    return json::object{{"from", TimeOrNull(w.from)},
+                        {"to", TimeOrNull(w.to)},
                         {"totalSessions", s.total_sessions},
                         {"sessionsWithAnomaliesCount", a.sessions},
                         {"totalAnomaliesCount", a.total},

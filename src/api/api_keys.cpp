@@ -6,11 +6,7 @@
 namespace evni::api {
 namespace json = boost::json;
 
-namespace {
-json::value OptTime(const std::optional<EpochMs>& t) {
-    return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
-}
-}  // namespace
+namespace {}  // namespace
 
 void AddApiKeyRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
     ApiKeyService* svc = ctx.api_keys;
@@ -29,8 +25,8 @@ void AddApiKeyRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
                                   {"role", domain::RoleName(k.role)},
                                   {"createdAt", FormatIsoDateTime(k.created_at)},
                                   {"expiresAt", FormatIsoDateTime(k.expires_at)},
-                                  {"lastUsedAt", OptTime(k.last_used_at)},
-                                  {"revokedAt", OptTime(k.revoked_at)},
+                                  {"lastUsedAt", TimeOrNull(k.last_used_at)},
+                                  {"revokedAt", TimeOrNull(k.revoked_at)},
                               });
                           }
                           return JsonResponse(json::object{{"items", std::move(items)}});

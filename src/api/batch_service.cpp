@@ -126,7 +126,7 @@ json::object BatchSummaryJson(const BatchRecord& b, const std::string& status, c
         {"processedSessions", c.done + c.failed},
         {"failedSessions", c.failed},
         {"createdAt", FormatIsoDateTime(b.created_at)},
-        {"completedAt", b.completed_at ? json::value(FormatIsoDateTime(*b.completed_at)) : json::value(nullptr)},
+        {"completedAt", TimeOrNull(b.completed_at)},
     };
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/time.h"
 
 namespace evni::api {
 
@@ -71,5 +72,14 @@ std::optional<std::int64_t> QueryInt(std::optional<std::string_view> raw, std::s
 std::optional<double> QueryDouble(std::optional<std::string_view> raw, std::string_view name, double min, double max,
                                   FieldErrors& errors);
 std::optional<bool> QueryBool(std::optional<std::string_view> raw, std::string_view name, FieldErrors& errors);
+
+// `value` as JSON, or null when absent.
+inline boost::json::value StringOrNull(const std::optional<std::string>& value) {
+    return value ? boost::json::value(*value) : boost::json::value(nullptr);
+}
+// An ISO 8601 UTC date-time, or null when absent.
+inline boost::json::value TimeOrNull(const std::optional<EpochMs>& at) {
+    return at ? boost::json::value(FormatIsoDateTime(*at)) : boost::json::value(nullptr);
+}
 
 }  // namespace evni::api

@@ -8,9 +8,6 @@ namespace json = boost::json;
 namespace {
 
 json::value OptString(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); }
-json::value OptTime(const std::optional<EpochMs>& t) {
-    return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
-}
 
 json::object OrganizationObject(const domain::Organization& o) {
     return json::object{
@@ -25,7 +22,7 @@ json::object OrganizationObject(const domain::Organization& o) {
         {"currency", OptString(o.currency)},
         {"timeZone", o.time_zone},
         {"createdAt", FormatIsoDateTime(o.created_at)},
-        {"updatedAt", OptTime(o.updated_at)},
+        {"updatedAt", TimeOrNull(o.updated_at)},
     };
 }
 

@@ -139,9 +139,6 @@ SessionChanges DecodeChanges(const json::object& body, std::initializer_list<std
 json::value OptString(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); }
 json::value OptDouble(const std::optional<double>& d) { return d ? json::value(*d) : json::value(nullptr); }
 json::value OptBool(const std::optional<bool>& b) { return b ? json::value(*b) : json::value(nullptr); }
-json::value OptTime(const std::optional<EpochMs>& t) {
-    return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
-}
 
 json::value MetadataValue(const std::optional<std::string>& m) {
     if (!m) return nullptr;
@@ -163,7 +160,7 @@ json::object SessionObject(const storage::SessionRecord& r) {
     o["isIncident"] = OptBool(r.is_incident);
     o["isRecurring"] = OptBool(r.is_recurring);
     o["anomalies"] = AnomaliesJson(r.anomalies);
-    o["analyzedAt"] = OptTime(r.analyzed_at);
+    o["analyzedAt"] = TimeOrNull(r.analyzed_at);
     o["socReconstructed"] = false;
     o["message"] = OptString(r.message);
     o["stopReason"] = OptString(r.stop_reason);
@@ -270,8 +267,8 @@ void AddSessionRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
                      {"status",
                       domain::SessionStatusName(r.client_status, r.analyzed_at.has_value(), r.analysis_failed)},
                      {"createdAt", FormatIsoDateTime(r.created_at)},
-                     {"lastAnalyzedAt", OptTime(r.analyzed_at)},
-                     {"startedAt", OptTime(r.started_at)},
+                     {"lastAnalyzedAt", TimeOrNull(r.analyzed_at)},
+                     {"startedAt", TimeOrNull(r.started_at)},
                  });
              }
              return JsonResponse(json::object{

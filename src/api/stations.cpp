@@ -10,9 +10,6 @@ namespace json = boost::json;
 namespace {
 
 json::value OptNumber(const std::optional<double>& d) { return d ? json::value(*d) : json::value(nullptr); }
-json::value OptDate(const std::optional<EpochMs>& t) {
-    return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
-}
 
 json::value ParseJsonOr(const std::optional<std::string>& text, json::value fallback) {
     if (!text) return fallback;
@@ -34,7 +31,7 @@ json::object ConnectorObject(const storage::ConnectorRecord& c, bool with_catego
                    {"anomalousSessions", c.aggregates.anomalous_sessions},
                    {"maxScore", OptNumber(c.aggregates.max_score)},
                    {"latestScore", OptNumber(c.aggregates.latest_score)},
-                   {"lastAnomalyDate", OptDate(c.aggregates.last_anomaly_at)},
+                   {"lastAnomalyDate", TimeOrNull(c.aggregates.last_anomaly_at)},
                    {"metadata", ParseJsonOr(c.metadata_json, nullptr)}};
     if (with_categories) o["anomalyCategories"] = Categories(c.categories);
     return o;
@@ -127,7 +124,7 @@ void AddStationRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
                      {"latestScore", OptNumber(s.aggregates.latest_score)},
                      {"totalAnomalies", s.aggregates.anomalous_sessions},
                      {"totalSessions", s.aggregates.total_sessions},
-                     {"lastAnomalyDate", OptDate(s.aggregates.last_anomaly_at)},
+                     {"lastAnomalyDate", TimeOrNull(s.aggregates.last_anomaly_at)},
                  });
              }
              return JsonResponse(json::object{
@@ -161,8 +158,8 @@ void AddStationRoutes(std::vector<Route>& routes, const ApiContext& ctx) {
                               {"anomalyCategories", Categories(d->categories)},
                               {"maxScore", OptNumber(a.max_score)},
                               {"latestScore", OptNumber(a.latest_score)},
-                              {"lastAnomalyDate", OptDate(a.last_anomaly_at)},
-                              {"lastActivityAt", OptDate(d->station.last_activity_at)},
+                              {"lastAnomalyDate", TimeOrNull(a.last_anomaly_at)},
+                              {"lastActivityAt", TimeOrNull(d->station.last_activity_at)},
                               {"createdAt", FormatIsoDateTime(d->station.created_at)},
                               {"metadata", ParseJsonOr(d->station.metadata_json, nullptr)},
                           });

@@ -11,9 +11,6 @@ namespace json = boost::json;
 namespace {
 
 json::value OptString(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); }
-json::value OptTime(const std::optional<EpochMs>& t) {
-    return t ? json::value(FormatIsoDateTime(*t)) : json::value(nullptr);
-}
 
 json::object WebhookObject(const storage::WebhookRecord& w) {
     json::array events;
@@ -25,7 +22,7 @@ json::object WebhookObject(const storage::WebhookRecord& w) {
         {"description", OptString(w.description)},
         {"enabled", w.enabled},
         {"failureCount", w.failure_count},
-        {"disabledAt", OptTime(w.disabled_at)},
+        {"disabledAt", TimeOrNull(w.disabled_at)},
         {"createdAt", FormatIsoDateTime(w.created_at)},
         {"updatedAt", FormatIsoDateTime(w.updated_at)},
     };
@@ -41,9 +38,9 @@ json::object DeliveryObject(const storage::DeliveryRecord& d) {
         {"attemptCount", d.attempts},
         {"error", OptString(d.error)},
         {"createdAt", FormatIsoDateTime(d.created_at)},
-        {"lastAttemptAt", OptTime(d.last_attempt_at)},
-        {"nextAttemptAt", d.status == "pending" ? OptTime(d.next_attempt_at) : json::value(nullptr)},
-        {"completedAt", OptTime(d.completed_at)},
+        {"lastAttemptAt", TimeOrNull(d.last_attempt_at)},
+        {"nextAttemptAt", d.status == "pending" ? TimeOrNull(d.next_attempt_at) : json::value(nullptr)},
+        {"completedAt", TimeOrNull(d.completed_at)},
     };
 }
 
