@@ -43,7 +43,7 @@ struct AnomalyFact {
 // Context from the daily station model (analysis.md §5) for the session's station and day. Absent until
 // that model is available to the explainer; the texts mention it only when present.
 struct StationContext {
-    std::string day;  // YYYY-MM-DD (the station's time zone)
+    std::string day;  // YYYY-MM-DD (UTC, as the station model's days)
     bool day_is_anomaly = false;
     double day_score = 0.0;
     std::optional<double> day_energy_kwh;

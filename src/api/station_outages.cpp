@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "api/explain_facts.h"
 #include "util/time.h"
 
 namespace evni::api {
@@ -85,6 +86,21 @@ std::optional<double> StationModelOutages::OutagePortMinutes(const std::string& 
     tx->Commit();
     if (!any) return std::nullopt;
     return total;
+}
+
+std::optional<explain::StationContext> StationDayContext(storage::Transaction& tx,
+                                                         const storage::SessionRecord& record) {
+    const auto at = record.started_at.value_or(record.created_at);
+    const auto day = at - ((at % kDayMs) + kDayMs) % kDayMs;
+    auto found = tx.Stations().FindDay(record.tenant_id, record.station_id, day);
+    if (!found) return std::nullopt;
+    explain::StationContext c;
+    c.day = FormatIsoDateTime(day).substr(0, 10);
+    c.day_is_anomaly = found->is_anomaly;
+    c.day_score = found->day_score;
+    c.day_energy_kwh = found->actual_kwh;
+    c.expected_energy_kwh = found->expected_kwh;
+    return c;
 }
 
 }  // namespace evni::api

@@ -29,3 +29,16 @@ double OutagePortMinutesOfDay(const std::string& details_json, domain::EpochMs d
                               domain::EpochMs to);
 
 }  // namespace evni::api
+
+namespace evni::api::explain {
+struct StationContext;
+}
+
+namespace evni::api {
+
+// The station model's verdict on the UTC day a session started (explain's station context), when the
+// model has analysed that station-day; read in the caller's transaction.
+std::optional<explain::StationContext> StationDayContext(storage::Transaction& tx,
+                                                         const storage::SessionRecord& record);
+
+}  // namespace evni::api

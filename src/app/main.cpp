@@ -163,6 +163,7 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
         spdlog::info("explain: LLM provider {} (model {})", cfg.llm_url, cfg.llm_model);
     }
     api::ExplainService explain(*store, sessions, clock, llm.get());
+    explain.SetStationContextSource(api::StationDayContext);  // the station model's verdict on the session's day
     // Anomalies workspace: records kept in step with every session write; statistics. Outages come
     // from the station model once it exists (api::OutageSource).
     api::AnomalyWorkspaceListener anomaly_listener(clock);

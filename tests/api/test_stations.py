@@ -324,7 +324,8 @@ def test_uptime_statistic_counts_station_model_outages(tenant):
                 start = day + timedelta(hours=hour, minutes=10 if connector == "2" else 0)
                 post(tenant, lib.uid(), station, charge(start, 120), connector=connector)
     for hour in (8, 12, 16):
-        post(tenant, lib.uid(), station, charge(DAY0 + timedelta(days=21, hours=hour), 120), connector="1")
+        post(tenant, f"{station}-down-{hour}", station, charge(DAY0 + timedelta(days=21, hours=hour), 120),
+             connector="1")
     for connector in ("1", "2"):
         post(tenant, lib.uid(), station, charge(DAY0 + timedelta(days=23, hours=9), 120), connector=connector)
     params = {"occurrenceFrom": "2026-01-26T00:00:00Z", "occurrenceTo": "2026-01-28T00:00:00Z"}
@@ -341,3 +342,6 @@ def test_uptime_statistic_counts_station_model_outages(tenant):
     assert basis["outageMinutes"] == pytest.approx(1 * 1440 + 2 * 1440)
     # 100 × (T·P − O) / (T·P) with T = 2 days in minutes, P = 2 ports.
     assert stats["uptimePercentage"] == pytest.approx(100 * (2880 * 2 - 4320) / (2880 * 2), abs=0.01)
+    # Explanations quote the station model's verdict on the session's day once it exists.
+    text = get_ok(tenant, f"/v1/sessions/{station}-down-8/explain", lang="en", style="technical", refresh="true")
+    assert "2026-01-26" in text["explanation"], text
