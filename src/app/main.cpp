@@ -33,6 +33,7 @@
 #include "config/config.h"
 #include "http/server.h"
 #include "jobs/job_runner.h"
+#include "jobs/schedule_claim.h"
 #include "jobs/webhook_delivery.h"
 #include "storage/copy.h"
 #include "storage/postgres/pg_store.h"
@@ -197,6 +198,10 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     ctx.batches = &batches;
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
+    // Singleton tasks: with several nodes on one database each interval slot runs on one node.
+    scheduler.SetClaim([&store, &clock](const std::string& name, std::chrono::milliseconds interval) {
+        return jobs::ClaimScheduleSlot(*store, name, interval, clock.NowMs());
+    });
     scheduler.Every(
         "statistics.data_quality", std::chrono::seconds(statistics_interval_s),
         [&anomalies] { anomalies.RunDataQuality(); }, std::chrono::seconds(2));

@@ -49,7 +49,7 @@ void Scheduler::RunEntry(Entry& e) {
         const auto t0 = std::chrono::steady_clock::now();
         e.task();
         const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        spdlog::debug("scheduled task {} ran in {:.1f} ms", e.name, ms);
+        spdlog::info("scheduled task {} ran in {:.1f} ms", e.name, ms);
     } catch (const std::exception& ex) {
         spdlog::error("scheduled task {} failed: {}", e.name, ex.what());
     }

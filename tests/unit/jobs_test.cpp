@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "jobs/job_runner.h"
+#include "jobs/schedule_claim.h"
 #include "storage_test_backend.h"
 
 namespace evni::jobs {
@@ -320,6 +321,19 @@ TEST(JobsBackoff, GrowsExponentiallyWithJitterAndCap) {
         EXPECT_GE(capped, 30000);
         EXPECT_LE(capped, 60000);
     }
+}
+
+TEST_P(JobsTest, ScheduleSlotsAreClaimedOnce) {
+    const auto every = std::chrono::milliseconds(60'000);
+    const EpochMs slot_start = (kT0 / 60'000 + 1) * 60'000;
+    EXPECT_TRUE(ClaimScheduleSlot(*store_, "stats", every, slot_start));
+    EXPECT_FALSE(ClaimScheduleSlot(*store_, "stats", every, slot_start + 59'999)) << "same slot: another node ran it";
+    EXPECT_TRUE(ClaimScheduleSlot(*store_, "other", every, slot_start)) << "slots are per task";
+    EXPECT_TRUE(ClaimScheduleSlot(*store_, "stats", every, slot_start + 60'000)) << "the next slot";
+    // The records are finished jobs: no worker claims them, the purge deletes them.
+    auto tx = store_->Begin(TxMode::kRead);
+    EXPECT_EQ(tx->Jobs().CountPending("", ""), 0);
+    tx->Commit();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JobsTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
