@@ -178,3 +178,32 @@ def test_singleton_schedules_run_once_per_interval_across_nodes(tmp_path):
     # Both nodes' timers fire about once a second for ~4 s: about twice as many runs without the claim.
     assert sum(runs) == slots, (runs, slots)
     assert 2 <= slots <= 7, (runs, slots)
+
+
+def test_a_batch_is_shared_by_both_nodes_and_each_item_done_once(tmp_path):
+    """Batch items are jobs claimed with FOR UPDATE SKIP LOCKED: a batch posted to one node is processed
+    by the workers of both, and every session is written and analysed once."""
+    from test_batch import small_session, submit, wait_completed
+
+    db = lib.new_database(tmp_path)
+    key = lib.create_tenant(db, "batch-two-nodes")["apiKey"]
+    servers = [lib.EvniServer(db, tmp_path, name=f"batch{i}",
+                              extra_args=("--log-level", "debug", "--job-poll-ms", "20")) for i in (1, 2)]
+    for s in servers:
+        s.start()
+    try:
+        api = lib.ApiClient(servers[0].base_url, key)
+        sessions = [small_session(f"two-{i}", f"ST-{i % 7}") for i in range(3000)]
+        batch = submit(api, sessions)
+        done = wait_completed(lib.ApiClient(servers[1].base_url, key), batch["batchId"], timeout=240)
+        assert done["status"] == "completed" and done["failedSessions"] == 0, done
+        assert done["processedSessions"] == 3000
+        assert api.session_detail("two-2999")["isAnomaly"] is False
+        total = int(lib.psql(db, "SELECT count(*) FROM sessions"))
+        once = int(lib.psql(db, "SELECT count(*) FROM sessions WHERE analysis_version = 1"))
+        assert total == once == 3000, (total, once)
+    finally:
+        for s in servers:
+            assert s.stop() == 0, f"{s.name} did not stop cleanly"
+    done_jobs = [s.log_path.read_text().count("(batch.process) attempt") for s in servers]
+    assert all(n > 0 for n in done_jobs), f"batch jobs run per node: {done_jobs}"
