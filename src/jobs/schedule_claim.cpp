@@ -6,19 +6,20 @@ namespace evni::jobs {
 
 bool ClaimScheduleSlot(storage::Store& store, const std::string& name, std::chrono::milliseconds interval,
                        domain::EpochMs now) {
-    const auto every = std::max<std::int64_t>(interval.count(), 1);
-    const auto slot = now / every;
+    const auto every = std::chrono::milliseconds(std::max<std::int64_t>(interval.count(), 1));
     const std::string kind = "schedule." + name;
+    const std::string kinds[] = {kind};
     return storage::WithRetry([&] {
         auto tx = store.Begin(storage::TxMode::kWrite);
         auto& jobs = tx->Jobs();
-        auto id = jobs.Enqueue(storage::NewJob{"", kind, "{}", now, std::to_string(slot)}, now);
-        if (!id) return false;  // another node (or an earlier run of this one) has the slot
-        // Record it finished at once: no worker ever runs "schedule.*" jobs.
-        const std::string kinds[] = {kind};
-        for (const auto& job : jobs.Claim(kinds, 1, now, std::chrono::minutes(1))) jobs.Complete(job, now);
+        // The task's lease row is due: take it for one interval.
+        bool claimed = !jobs.Claim(kinds, 1, now, every).empty();
+        // First run on this database: create the row (one node wins the dedupe key), then take it.
+        if (!claimed && jobs.Enqueue(storage::NewJob{"", kind, "{}", now, name}, now)) {
+            claimed = !jobs.Claim(kinds, 1, now, every).empty();
+        }
         tx->Commit();
-        return true;
+        return claimed;
     });
 }
 

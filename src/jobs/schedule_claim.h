@@ -7,12 +7,12 @@
 
 namespace evni::jobs {
 
-// Claims one interval slot of a periodic task for this node, across every node on the database:
-// the slot is floor(now / interval), recorded as a finished job of kind "schedule.<name>" with the slot
-// as its dedupe key in one transaction. Only the first node to record a slot runs the task in it; the
-// others skip it (true: run now). Finished records are deleted by the queue's purge after an hour.
-// Used as the Scheduler's claim (util/scheduler.h), so singleton tasks such as the daily station
-// model and the statistics run once per interval across the cluster.
+// Claims the next run of a periodic task for this node, across every node on the database. Each task
+// has one lease row in the jobs table (kind "schedule.<name>", never run by a worker): a node runs the
+// task only when it can claim that row, which then stays leased for one interval, so the task runs once
+// per interval across the cluster and a node restarting inside the interval does not repeat it.
+// Used as the Scheduler's claim (util/scheduler.h) for the daily station model, the statistics and the
+// purge.
 bool ClaimScheduleSlot(storage::Store& store, const std::string& name, std::chrono::milliseconds interval,
                        domain::EpochMs now);
 

@@ -323,17 +323,19 @@ TEST(JobsBackoff, GrowsExponentiallyWithJitterAndCap) {
     }
 }
 
-TEST_P(JobsTest, ScheduleSlotsAreClaimedOnce) {
+TEST_P(JobsTest, ScheduleRunsAreClaimedOncePerInterval) {
     const auto every = std::chrono::milliseconds(60'000);
-    const EpochMs slot_start = (kT0 / 60'000 + 1) * 60'000;
-    EXPECT_TRUE(ClaimScheduleSlot(*store_, "stats", every, slot_start));
-    EXPECT_FALSE(ClaimScheduleSlot(*store_, "stats", every, slot_start + 59'999)) << "same slot: another node ran it";
-    EXPECT_TRUE(ClaimScheduleSlot(*store_, "other", every, slot_start)) << "slots are per task";
-    EXPECT_TRUE(ClaimScheduleSlot(*store_, "stats", every, slot_start + 60'000)) << "the next slot";
-    // The records are finished jobs: no worker claims them, the purge deletes them.
+    EXPECT_TRUE(ClaimScheduleSlot(*store_, "stats", every, kT0));
+    EXPECT_FALSE(ClaimScheduleSlot(*store_, "stats", every, kT0 + 59'999)) << "leased: another node ran it";
+    EXPECT_TRUE(ClaimScheduleSlot(*store_, "other", every, kT0)) << "one lease per task";
+    EXPECT_TRUE(ClaimScheduleSlot(*store_, "stats", every, kT0 + 60'000)) << "the next interval";
+    EXPECT_FALSE(ClaimScheduleSlot(*store_, "stats", every, kT0 + 61'000));
+    // One lease row per task, whatever the number of runs; workers never claim them.
     auto tx = store_->Begin(TxMode::kRead);
-    EXPECT_EQ(tx->Jobs().CountPending("", ""), 0);
+    EXPECT_EQ(tx->Jobs().CountPending("", "schedule.stats"), 1);
+    EXPECT_EQ(tx->Jobs().CountPending("", "schedule.other"), 1);
     tx->Commit();
+    EXPECT_TRUE(Claim({"mail"}, 10, kT0 + 120'000).empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JobsTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
