@@ -109,10 +109,16 @@ std::vector<std::string> AllowedTransitions(std::string_view from) {
 std::vector<MergedPoint> MergeMeterValues(const domain::MeterValues& raw) {
     using analysis::Measurand;
     using analysis::Phase;
-    domain::MeterValues values = raw;
-    std::stable_sort(values.begin(), values.end(), [](const domain::MeterValue& a, const domain::MeterValue& b) {
+    const auto by_timestamp = [](const domain::MeterValue& a, const domain::MeterValue& b) {
         return a.timestamp < b.timestamp;
-    });
+    };
+    // Stored values are nearly always in time order already: copy and sort only when they are not.
+    domain::MeterValues sorted;
+    if (!std::is_sorted(raw.begin(), raw.end(), by_timestamp)) {
+        sorted = raw;
+        std::stable_sort(sorted.begin(), sorted.end(), by_timestamp);
+    }
+    const domain::MeterValues& values = sorted.empty() ? raw : sorted;
     analysis::ReadingParser parser;
     std::vector<analysis::Reading> readings;
     readings.reserve(values.size());

@@ -73,6 +73,8 @@ class Connection {
     // True when no transaction is open on the connection.
     bool InAutocommit() const;
     int Changes() const;
+    // The underlying handle, for the few calls that have no wrapper (the WAL hook).
+    sqlite3* Handle() const { return db_; }
 
   private:
     sqlite3* db_ = nullptr;

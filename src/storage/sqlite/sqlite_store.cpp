@@ -15,6 +15,7 @@
 #include "storage/migrations.h"
 #include "storage/sqlite/sqlite_anomalies.h"
 #include "storage/sqlite/sqlite_batches.h"
+#include "storage/sqlite/sqlite_checkpointer.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/sqlite_explain.h"
 #include "storage/sqlite/sqlite_jobs.h"
@@ -761,6 +762,11 @@ class SqliteTransaction final : public Transaction {
 constexpr int kMaxBatchUnits = 64;
 constexpr auto kMaxBatchAge = std::chrono::milliseconds(4);
 
+// False for an in-memory database, which has no WAL to checkpoint (and a second connection would not see it).
+bool IsFile(const std::string& path) {
+    return !path.empty() && path != ":memory:" && path.find("mode=memory") == std::string::npos;
+}
+
 class SqliteStore final : public Store {
   public:
     explicit SqliteStore(const SqliteOptions& o) : options_(o) {
@@ -769,9 +775,14 @@ class SqliteStore final : public Store {
         writer_.conn->Exec("PRAGMA journal_mode=WAL");
         writer_.conn->Exec("PRAGMA synchronous=NORMAL");
         writer_.conn->Exec("PRAGMA foreign_keys=ON");
+        writer_.conn->Exec("PRAGMA temp_store=MEMORY");
+        // The WAL file is cut back to 64 MiB when it starts over after a checkpoint.
+        writer_.conn->Exec("PRAGMA journal_size_limit=67108864");
         writer_.repos = std::make_unique<ConnectionRepos>(*writer_.conn);
+        if (IsFile(o.path)) checkpointer_ = std::make_unique<WalCheckpointer>(o.path, *writer_.conn);
     }
     ~SqliteStore() override {
+        checkpointer_.reset();
         if (lock_fd_ >= 0) close(lock_fd_);
     }
 
@@ -995,6 +1006,7 @@ class SqliteStore final : public Store {
     std::uint64_t committed_through_ = 0;
     std::map<std::uint64_t, std::string> batch_errors_;
     PooledConnection writer_;
+    std::unique_ptr<WalCheckpointer> checkpointer_;
     std::mutex pool_mutex_;
     std::condition_variable pool_cv_;
     std::vector<std::unique_ptr<PooledConnection>> readers_;
