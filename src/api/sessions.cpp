@@ -91,9 +91,10 @@ std::optional<domain::MeterValues> DecodeMeterValues(const json::object& body, b
     }
     domain::MeterValues out;
     out.reserve(arr.size());
+    Loc item = At(loc, std::int64_t{0});  // one location reused for every item: no allocation per value
     for (std::size_t i = 0; i < arr.size(); ++i) {
-        if (auto mv = DecodeMeterValue(arr[i], At(loc, static_cast<std::int64_t>(i)), errors))
-            out.push_back(std::move(*mv));
+        item.back() = static_cast<std::int64_t>(i);
+        if (auto mv = DecodeMeterValue(arr[i], item, errors)) out.push_back(std::move(*mv));
     }
     return out;
 }
