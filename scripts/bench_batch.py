@@ -24,7 +24,7 @@ import requests
 SESSIONS = int(os.environ.get("SESSIONS", "10000"))
 VALUES = int(os.environ.get("VALUES", "360"))
 BINARY = os.environ.get("EVNI_BINARY", "build/release/src/app/evni")
-WORKERS = os.environ.get("WORKERS", "2")
+WORKERS = os.environ.get("WORKERS", "8")
 JOB_WORKERS = os.environ.get("JOB_WORKERS", "2")
 BACKEND = os.environ.get("BACKEND", "sqlite")
 

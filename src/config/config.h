@@ -29,7 +29,9 @@ Result<Listen> ParseListen(const std::string& text);
 struct ServeConfig {
     std::string listen = "127.0.0.1:8080";
     std::string db = "sqlite://./data/evni.db";
-    int workers = 2;
+    // Handlers run inline on these threads and block on the database (a commit, a round trip to PostgreSQL):
+    // more threads than cores keep the cores busy and let SQLite commit several requests together.
+    int workers = 8;
     int idle_timeout_s = 60;
     std::string log_level = "info";
     // Optional LLM provider of explain/ask (docs/explain.md): an OpenAI-compatible endpoint. Used when the
