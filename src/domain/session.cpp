@@ -16,6 +16,24 @@ std::string_view RoleName(Role role) {
     return "viewer";
 }
 
+std::string_view ClientStatusText(ClientStatus status) {
+    switch (status) {
+        case ClientStatus::kCompleted:
+            return "completed";
+        case ClientStatus::kInvalid:
+            return "invalid";
+        case ClientStatus::kNone:
+            break;
+    }
+    return "";
+}
+
+ClientStatus ParseClientStatus(const std::optional<std::string>& text) {
+    if (text == "completed") return ClientStatus::kCompleted;
+    if (text == "invalid") return ClientStatus::kInvalid;
+    return ClientStatus::kNone;
+}
+
 std::optional<Role> ParseRole(std::string_view name) {
     if (name == "viewer") return Role::kViewer;
     if (name == "member") return Role::kMember;

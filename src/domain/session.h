@@ -17,6 +17,9 @@ std::optional<Role> ParseRole(std::string_view name);
 
 // Status a client may set; the rest of the lifecycle (pending, active, failed) is derived.
 enum class ClientStatus { kNone, kCompleted, kInvalid };
+// As stored: "completed", "invalid", or "" for none; anything else reads as none.
+std::string_view ClientStatusText(ClientStatus status);
+ClientStatus ParseClientStatus(const std::optional<std::string>& text);
 
 // The lifecycle status shown to clients: the client's word when it said completed/invalid,
 // otherwise failed when the last analysis failed, active once analysed, pending before.

@@ -14,4 +14,10 @@ std::string_view JobStateName(JobState state) {
     return "pending";
 }
 
+JobState ParseJobState(std::string_view name) {
+    if (name == "done") return JobState::kDone;
+    if (name == "failed") return JobState::kFailed;
+    return JobState::kPending;
+}
+
 }  // namespace evni::storage

@@ -19,6 +19,13 @@ namespace evni::storage {
 enum class JobState { kPending, kDone, kFailed };
 
 std::string_view JobStateName(JobState state);
+// The inverse of JobStateName; anything unknown reads as pending.
+JobState ParseJobState(std::string_view name);
+
+// The columns both backends select to read a Job, in this order.
+inline constexpr std::string_view kJobColumns =
+    "id, tenant_id, kind, payload, state, attempts, run_at, lease_until, dedupe_key, last_error, created_at, "
+    "finished_at";
 
 struct NewJob {
     std::string tenant_id;

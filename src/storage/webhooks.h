@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/meter_value.h"
@@ -27,6 +28,15 @@ struct WebhookRecord {
     domain::EpochMs created_at = 0;
     domain::EpochMs updated_at = 0;
 };
+
+// The columns both backends select to read a WebhookRecord, in this order.
+inline constexpr std::string_view kWebhookColumns =
+    "id, tenant_id, url, description, events, enabled, secret, previous_secret, previous_expires_at, "
+    "failure_count, disabled_at, created_at, updated_at";
+
+// A webhook's event names as stored (a JSON array of strings) and back; unreadable text reads as none.
+std::string WebhookEventsJson(const std::vector<std::string>& events);
+std::vector<std::string> ParseWebhookEvents(const std::string& text);
 
 struct DeliveryRecord {
     std::string id;

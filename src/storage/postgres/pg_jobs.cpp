@@ -10,23 +10,13 @@ namespace {
 
 using domain::EpochMs;
 
-constexpr std::string_view kJobColumns =
-    "id, tenant_id, kind, payload, state, attempts, run_at, lease_until, dedupe_key, last_error, created_at, "
-    "finished_at";
-
-JobState ParseState(const std::string& s) {
-    if (s == "done") return JobState::kDone;
-    if (s == "failed") return JobState::kFailed;
-    return JobState::kPending;
-}
-
 Job ReadJob(const Result& r, int row) {
     Job j;
     j.id = r.Int(row, 0);
     j.tenant_id = r.Text(row, 1);
     j.kind = r.Text(row, 2);
     j.payload_json = r.Text(row, 3);
-    j.state = ParseState(r.Text(row, 4));
+    j.state = ParseJobState(r.Text(row, 4));
     j.attempts = r.Int(row, 5);
     j.run_at = r.Time(row, 6);
     j.lease_until = r.OptTime(row, 7);

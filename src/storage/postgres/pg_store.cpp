@@ -23,23 +23,6 @@ using domain::EpochMs;
 // Serialises migrations of every node starting at once ("evni" in ASCII).
 constexpr std::int64_t kMigrationLockKey = 0x65766e69;
 
-std::string_view ClientStatusText(domain::ClientStatus s) {
-    switch (s) {
-        case domain::ClientStatus::kCompleted:
-            return "completed";
-        case domain::ClientStatus::kInvalid:
-            return "invalid";
-        case domain::ClientStatus::kNone:
-            break;
-    }
-    return "";
-}
-domain::ClientStatus ParseClientStatus(const std::optional<std::string>& s) {
-    if (s == "completed") return domain::ClientStatus::kCompleted;
-    if (s == "invalid") return domain::ClientStatus::kInvalid;
-    return domain::ClientStatus::kNone;
-}
-
 class PgTenants final : public TenantRepository {
   public:
     explicit PgTenants(Connection& c) : c_(c) {}
@@ -150,7 +133,7 @@ SessionRecord ReadSession(const Result& r, int row) {
     s.connector_id = r.OptText(row, 4);
     s.evse_id = r.OptText(row, 5);
     s.metadata_json = r.OptText(row, 6);
-    s.client_status = ParseClientStatus(r.OptText(row, 7));
+    s.client_status = domain::ParseClientStatus(r.OptText(row, 7));
     s.stop_reason = r.OptText(row, 8);
     s.created_at = r.Time(row, 9);
     s.updated_at = r.Time(row, 10);
@@ -182,7 +165,7 @@ Params& AddMutable(Params& p, const SessionRecord& r) {
     if (r.client_status == domain::ClientStatus::kNone) {
         p.AddNull(PgType::kText);
     } else {
-        p.Add(ClientStatusText(r.client_status));
+        p.Add(domain::ClientStatusText(r.client_status));
     }
     p.Add(r.stop_reason)
         .AddTime(r.updated_at)

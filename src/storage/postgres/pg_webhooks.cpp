@@ -9,28 +9,7 @@ namespace {
 
 using domain::EpochMs;
 
-std::string EventsJson(const std::vector<std::string>& events) {
-    boost::json::array a;
-    for (const auto& e : events) a.emplace_back(e);
-    return boost::json::serialize(a);
-}
-
-std::vector<std::string> ParseEvents(const std::string& text) {
-    std::vector<std::string> out;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_array()) return out;
-    for (const auto& e : v.get_array()) {
-        if (e.is_string()) out.emplace_back(e.get_string());
-    }
-    return out;
-}
-
 std::vector<std::uint8_t> Bytes(std::span<const std::uint8_t> b) { return {b.begin(), b.end()}; }
-
-constexpr std::string_view kWebhookColumns =
-    "id, tenant_id, url, description, events, enabled, secret, previous_secret, previous_expires_at, "
-    "failure_count, disabled_at, created_at, updated_at";
 
 WebhookRecord ReadWebhook(const Result& r, int i) {
     WebhookRecord w;
@@ -38,7 +17,7 @@ WebhookRecord ReadWebhook(const Result& r, int i) {
     w.tenant_id = r.Text(i, 1);
     w.url = r.Text(i, 2);
     w.description = r.OptText(i, 3);
-    w.events = ParseEvents(r.Text(i, 4));
+    w.events = ParseWebhookEvents(r.Text(i, 4));
     w.enabled = r.Bool(i, 5);
     w.secret = Bytes(r.Bytes(i, 6));
     if (!r.IsNull(i, 7)) w.previous_secret = Bytes(r.Bytes(i, 7));
@@ -78,7 +57,7 @@ class PgWebhooks final : public WebhookRepository {
     explicit PgWebhooks(Connection& c) : c_(c) {}
 
     void Insert(const WebhookRecord& w) override {
-        auto events = EventsJson(w.events);
+        auto events = WebhookEventsJson(w.events);
         Params p;
         p.Add(w.id).Add(w.tenant_id);
         AddMutable(p, w, events);
@@ -91,7 +70,7 @@ class PgWebhooks final : public WebhookRepository {
     }
 
     void Update(const WebhookRecord& w) override {
-        auto events = EventsJson(w.events);
+        auto events = WebhookEventsJson(w.events);
         Params p;
         p.Add(w.id).Add(w.tenant_id);
         AddMutable(p, w, events);

@@ -10,23 +10,13 @@ namespace {
 
 using domain::EpochMs;
 
-constexpr std::string_view kJobColumns =
-    "id, tenant_id, kind, payload, state, attempts, run_at, lease_until, dedupe_key, last_error, created_at, "
-    "finished_at";
-
-JobState ParseState(const std::string& s) {
-    if (s == "done") return JobState::kDone;
-    if (s == "failed") return JobState::kFailed;
-    return JobState::kPending;
-}
-
 Job ReadJob(const Statement& s) {
     Job j;
     j.id = s.Int(0);
     j.tenant_id = s.Text(1);
     j.kind = s.Text(2);
     j.payload_json = s.Text(3);
-    j.state = ParseState(s.Text(4));
+    j.state = ParseJobState(s.Text(4));
     j.attempts = s.Int(5);
     j.run_at = s.Int(6);
     j.lease_until = s.OptInt(7);

@@ -39,23 +39,6 @@ std::optional<bool> ToOptBool(const std::optional<std::int64_t>& v) {
     return *v != 0;
 }
 
-std::string_view ClientStatusText(domain::ClientStatus s) {
-    switch (s) {
-        case domain::ClientStatus::kCompleted:
-            return "completed";
-        case domain::ClientStatus::kInvalid:
-            return "invalid";
-        case domain::ClientStatus::kNone:
-            break;
-    }
-    return "";
-}
-domain::ClientStatus ParseClientStatus(const std::optional<std::string>& s) {
-    if (s == "completed") return domain::ClientStatus::kCompleted;
-    if (s == "invalid") return domain::ClientStatus::kInvalid;
-    return domain::ClientStatus::kNone;
-}
-
 class SqliteTenants final : public TenantRepository {
   public:
     explicit SqliteTenants(Connection& c) : c_(c) {}
@@ -405,7 +388,7 @@ SessionRecord ReadSession(const Statement& s) {
     r.connector_id = s.OptText(4);
     r.evse_id = s.OptText(5);
     r.metadata_json = s.OptText(6);
-    r.client_status = ParseClientStatus(s.OptText(7));
+    r.client_status = domain::ParseClientStatus(s.OptText(7));
     r.stop_reason = s.OptText(8);
     r.created_at = s.Int(9);
     r.updated_at = s.Int(10);
@@ -496,7 +479,7 @@ class SqliteSessions final : public SessionRepository {
         if (r.client_status == domain::ClientStatus::kNone) {
             s.BindNull(3);
         } else {
-            s.Bind(3, ClientStatusText(r.client_status));
+            s.Bind(3, domain::ClientStatusText(r.client_status));
         }
         s.Bind(4, r.stop_reason)
             .Bind(5, r.updated_at)

@@ -9,28 +9,7 @@ namespace {
 
 using domain::EpochMs;
 
-std::string EventsJson(const std::vector<std::string>& events) {
-    boost::json::array a;
-    for (const auto& e : events) a.emplace_back(e);
-    return boost::json::serialize(a);
-}
-
-std::vector<std::string> ParseEvents(const std::string& text) {
-    std::vector<std::string> out;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_array()) return out;
-    for (const auto& e : v.get_array()) {
-        if (e.is_string()) out.emplace_back(e.get_string());
-    }
-    return out;
-}
-
 std::vector<std::uint8_t> Bytes(std::span<const std::uint8_t> b) { return {b.begin(), b.end()}; }
-
-constexpr std::string_view kWebhookColumns =
-    "id, tenant_id, url, description, events, enabled, secret, previous_secret, previous_expires_at, "
-    "failure_count, disabled_at, created_at, updated_at";
 
 WebhookRecord ReadWebhook(const Statement& s) {
     WebhookRecord w;
@@ -38,7 +17,7 @@ WebhookRecord ReadWebhook(const Statement& s) {
     w.tenant_id = s.Text(1);
     w.url = s.Text(2);
     w.description = s.OptText(3);
-    w.events = ParseEvents(s.Text(4));
+    w.events = ParseWebhookEvents(s.Text(4));
     w.enabled = s.Int(5) != 0;
     w.secret = Bytes(s.Blob(6));
     if (!s.IsNull(7)) w.previous_secret = Bytes(s.Blob(7));
@@ -215,7 +194,7 @@ class SqliteWebhooks final : public WebhookRepository {
     static void BindMutable(Statement& s, const WebhookRecord& w) {
         s.Bind(3, w.url)
             .Bind(4, w.description)
-            .Bind(5, EventsJson(w.events))
+            .Bind(5, WebhookEventsJson(w.events))
             .Bind(6, std::int64_t{w.enabled ? 1 : 0})
             .BindBlob(7, w.secret);
         if (w.previous_secret) {
