@@ -398,6 +398,21 @@ double PeakPower(const Series& series, const std::vector<Segment>& segments) {
 
 }  // namespace
 
+CapacityPrior TypicalCapacityPrior(double peak_kw, bool dc, double rating_kw) {
+    if (!dc) return {AcCapacityPrior(peak_kw > 0.0 ? peak_kw : rating_kw), 0.32};
+    if (rating_kw > 0.0 && peak_kw >= 0.93 * rating_kw) {
+        const auto [median, spread] = DcCapacityPriorAtLeast(rating_kw);
+        return {median, spread};
+    }
+    return {DcCapacityPrior(peak_kw), DcCapacitySigma(peak_kw)};
+}
+
+double MaxPlausibleCapacityKwh(double peak_kw, bool dc, double rating_kw) {
+    const CapacityPrior prior = TypicalCapacityPrior(peak_kw, dc, rating_kw);
+    constexpr double kZ = 3.09;  // the 99.9th percentile of the log-normal prior
+    return std::clamp(prior.median_kwh * std::exp(kZ * prior.sigma), 120.0, 250.0);
+}
+
 double SessionPeakPowerKw(std::span<const domain::MeterValue> values) {
     const Series series = Extract(values, {}, 0);
     return PeakPower(series, MakeSegments(series));
@@ -474,13 +489,9 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
     }
 
     // Capacity prior (log-normal).
-    double mu = std::log(dc ? DcCapacityPrior(peak_kw) : AcCapacityPrior(peak_kw > 0.0 ? peak_kw : rating));
-    double sigma = dc ? DcCapacitySigma(peak_kw) : 0.32;
-    if (dc && rating > 0.0 && peak_kw >= 0.93 * rating) {
-        const auto [median, spread] = DcCapacityPriorAtLeast(rating);
-        mu = std::log(median);
-        sigma = spread;
-    }
+    const CapacityPrior typical = TypicalCapacityPrior(peak_kw, dc, rating);
+    double mu = std::log(typical.median_kwh);
+    double sigma = typical.sigma;
     if (options.prior) {
         const SocPrior& prior = *options.prior;
         std::vector<double> similar;

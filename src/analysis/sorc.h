@@ -99,6 +99,19 @@ struct CapacityEvidence {
 };
 std::optional<CapacityEvidence> ImpliedCapacity(std::span<const domain::MeterValue> values);
 
+// The typical-EV prior of the effective capacity (log-normal: median and log-sd) the reconstruction starts from,
+// before any connector history: DC by the session's peak power (the cars that reach at least the rating when the
+// peak sits at the connector's `rating_kw`), AC 60 kWh (log-sd 0.32).
+struct CapacityPrior {
+    double median_kwh = 0.0;
+    double sigma = 0.0;
+};
+CapacityPrior TypicalCapacityPrior(double peak_kw, bool dc, double rating_kw);
+// The largest effective capacity the typical-EV prior allows: its 99.9th percentile, within 120..250 kWh (250 is
+// the SOC_JUMP bound of analysis.md; 120 keeps the narrow priors of fast-charging classes from excluding the big
+// batteries of rare cars). Used by the SoC overlay check of the detectors (SocAnchorCheck).
+double MaxPlausibleCapacityKwh(double peak_kw, bool dc, double rating_kw);
+
 // The session's peak delivery power (kW): the 90th percentile of Power.Active.Import readings, or the highest
 // energy rate over >= 2-minute spans, whichever is larger. 0 when unknown. Key of CapacityObservation.
 double SessionPeakPowerKw(std::span<const domain::MeterValue> values);
