@@ -496,7 +496,19 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
         const SocPrior& prior = *options.prior;
         std::vector<double> similar;
         const std::size_t from = prior.recent.size() > 200 ? prior.recent.size() - 200 : 0;
-        for (std::size_t k = prior.recent.size(); k-- > from;) {
+        // The same EV power request: the same car model (or the same car).
+        const double ev_kw = options.ev_max_power_kw.value_or(0.0);
+        for (std::size_t k = prior.recent.size(); ev_kw > 0.0 && k-- > from;) {
+            const CapacityObservation& o = prior.recent[k];
+            if (o.capacity_kwh >= 10.0 && o.capacity_kwh <= 250.0 && o.ev_max_power_kw > 0.0 &&
+                std::fabs(std::log(o.ev_max_power_kw / ev_kw)) < 0.01) {
+                similar.push_back(o.capacity_kwh);
+                if (similar.size() >= 15) break;
+            }
+        }
+        const bool same_request = similar.size() >= 3;
+        if (!same_request) similar.clear();
+        for (std::size_t k = prior.recent.size(); !same_request && k-- > from;) {
             const CapacityObservation& o = prior.recent[k];
             if (o.capacity_kwh >= 10.0 && o.capacity_kwh <= 250.0 && o.peak_power_kw > 0.0 && peak_kw > 0.0 &&
                 std::fabs(std::log(o.peak_power_kw / peak_kw)) < 0.03) {

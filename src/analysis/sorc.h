@@ -51,6 +51,7 @@ struct SocPoint {
 struct CapacityObservation {
     double peak_power_kw = 0.0;
     double capacity_kwh = 0.0;
+    double ev_max_power_kw = 0.0;  // the EV's maximum power request of that session (SocOptions); 0 = unknown
 };
 struct SocPrior {
     std::optional<double> median_capacity_kwh;  // median implied capacity of past sessions
@@ -64,6 +65,11 @@ struct SocOptions {
     domain::ConnectorFacts connector;
     std::optional<std::string> stop_reason;  // OCPP 1.6 StopTransaction.reason or 2.0.1 stoppedReason
     std::optional<SocPrior> prior;
+    // The EV's maximum power request (kW), when the charger reports it: ISO 15118 EVMaximumPowerLimit, OCPP 2.0.1
+    // NotifyEVChargingNeeds dcChargingParameters.evMaxPower; session metadata `evMaxPowerKw`. It is a property of
+    // the car model (unlike the delivered peak, which the charger, the SoC and the temperature limit), so past
+    // sessions with the same request (within 1 %) are the sharpest capacity prior there is.
+    std::optional<double> ev_max_power_kw;
     // Injected clock: values more than 5 min after it are left out (as the analyzer does). 0 disables.
     domain::EpochMs now_ms = 0;
 };
