@@ -405,8 +405,8 @@ struct SocAnchorCheck {
 };
 
 // Confidence of a finding on the SoC reconstruction relative to the same finding on measured SoC: the reconstruction
-// is an inference (capacity prior, one reading), so it never counts as much as a measured series, and alone never
-// reaches the confidence of an incident (>= 0.8).
+// is an inference (capacity prior, one reading), so it never counts as much as a measured series, and never reaches
+// the confidence the incident rule asks for (>= 0.8).
 inline constexpr double kReconstructedConfidenceFactor = 0.6;
 
 // DATA_GAP: intervals between consecutive timestamps of >= max(15 min, 5 x the session's median interval)
