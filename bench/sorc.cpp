@@ -223,6 +223,7 @@ struct EpflRow {
     std::string plug;
     double energy_kwh = 0.0;
     double pmax_kw = 0.0;
+    double preq_max_kw = 0.0;  // the EV's maximum power request (a property of the car model)
     double soc_arrival = 0.0;
     double soc_departure = 0.0;
 };
@@ -278,6 +279,7 @@ void RunEpfl(const std::string& data_dir) {
         row.plug = f[1];
         row.energy_kwh = std::atof(f[5].c_str()) / 1000.0;
         row.pmax_kw = std::atof(f[6].c_str()) / 1000.0;
+        row.preq_max_kw = std::atof(f[7].c_str()) / 1000.0;
         row.soc_arrival = std::atof(f[11].c_str());
         row.soc_departure = std::atof(f[12].c_str());
         if (row.energy_kwh <= 0.0 || row.soc_departure < row.soc_arrival) {
@@ -300,7 +302,7 @@ void RunEpfl(const std::string& data_dir) {
             out.resize(evni::analysis::kPriorObservationLimit);
         return out;
     };
-    std::vector<double> err_plain, err_plug, err_site, err_fleet, err_fleet_full;
+    std::vector<double> err_plain, err_plug, err_site, err_fleet, err_fleet_full, err_no_request;
     std::vector<SessionResult> results;
     for (const EpflRow& row : rows) {
         const MeterValues values = EpflSession(row, false);
@@ -322,8 +324,13 @@ void RunEpfl(const std::string& data_dir) {
         options.prior = BuildSocPrior(all, {});
         const SocReconstruction site_as_plug = ReconstructSoc(values, options);
         options.prior = BuildSocPrior(plug, others);
+        const SocReconstruction without_request = ReconstructSoc(values, options);
+        // The server's prior and the EV's power request (metadata evMaxPowerKw; EPFL's Preq_max).
+        options.ev_max_power_kw = row.preq_max_kw;
         const SocReconstruction refined = ReconstructSoc(values, options);
         const double truth = row.soc_departure;
+        if (!without_request.points.empty())
+            err_no_request.push_back(std::fabs(without_request.points.back().value - truth));
         SessionResult r;
         r.reconstructed = refined.reconstructed;
         r.confidence = refined.confidence;
@@ -339,7 +346,8 @@ void RunEpfl(const std::string& data_dir) {
         if (!site_as_plug.points.empty()) err_fleet_full.push_back(std::fabs(site_as_plug.points.back().value - truth));
         // The session's own SoC readings feed the history of later sessions (as the server does).
         const MeterValues full = EpflSession(row, true);
-        if (const auto estimate = EstimateSessionCapacity(full)) {
+        if (auto estimate = EstimateSessionCapacity(full)) {
+            estimate->ev_max_power_kw = row.preq_max_kw;
             history[row.plug].push_back(*estimate);
             site.emplace_back(row.plug, *estimate);
         }
@@ -354,10 +362,12 @@ void RunEpfl(const std::string& data_dir) {
     std::printf("  engine, site history at full weight   MAE %6.2f  p90 %6.2f  SoC points (all plugs as one)\n",
                 Mean(err_fleet_full), Quantile(err_fleet_full, 0.9));
     std::printf("  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior)\n",
+                Mean(err_no_request), Quantile(err_no_request, 0.9));
+    std::printf("  ... and the EV's power request        MAE %6.2f  p90 %6.2f  SoC points (metadata evMaxPowerKw)\n",
                 Mean(err_site), Quantile(err_site, 0.9));
     PrintReport(
-        "EPFL, engine with the server's prior: per-plug history, site fallback (time order, earlier "
-        "sessions only)",
+        "EPFL, engine with the server's prior: per-plug history, site fallback, EV power request (time order, "
+        "earlier sessions only)",
         results, true);
 }
 

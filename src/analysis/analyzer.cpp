@@ -10,12 +10,13 @@
 #include "analysis/byte_io.h"
 #include "analysis/detectors.h"
 #include "analysis/normalise.h"
+#include "analysis/sorc.h"
 
 namespace evni::analysis {
 namespace {
 
 constexpr std::array<std::uint8_t, 4> kMagic = {'E', 'V', 'A', 'S'};
-constexpr std::uint32_t kStateVersion = 2;
+constexpr std::uint32_t kStateVersion = 3;
 constexpr std::size_t kLocationCount = static_cast<std::size_t>(Location::kCount);
 constexpr std::uint32_t kMinMeterValues = 3;
 
@@ -176,6 +177,7 @@ struct IncrementalAnalyzer::State {
     PowerMismatchDetector mismatch;
     PowerOverLimitDetector over_limit;
     SocJumpDetector soc_jump;
+    SocAnchorCheck soc_anchor;
     DataGapTracker gaps;
     IdleTailTracker idle;
     TimestampTracker timestamps;
@@ -199,12 +201,30 @@ struct IncrementalAnalyzer::State {
         last.timestamp_ms = last_group_ms;
         last.power_mode = has_primary_power;
         last.cum_power_kwh = cum_power_kwh;
+        last.cum_power_uncertainty_kwh = cum_power_uncertainty_kwh;
         if (has_primary_energy) {
             const EnergyChannel& primary = energy[static_cast<std::size_t>(primary_energy)];
             last.imported_clean_kwh = primary.imported_clean_kwh;
             last.quantum_kwh = primary.quantum_kwh;
         }
         return last;
+    }
+
+    // The largest effective battery the typical-EV prior allows for this session (SocAnchorCheck): by current type
+    // (metadata, else per-phase readings, else the reconstruction's rule: a peak above 23 kW or a rating above 44 kW
+    // is DC), peak power and rating.
+    double MaxCapacityKwh() const {
+        double peak_kw = peak_power_kw;
+        if (has_primary_energy)
+            peak_kw = std::max(peak_kw, energy[static_cast<std::size_t>(primary_energy)].max_rate_kw);
+        const double rating = options.connector.max_power_kw.value_or(0.0);
+        bool dc = peak_kw > 23.0 || rating > 44.0;
+        if (const auto& type = options.connector.current_type) {
+            dc = *type == "DC" || *type == "dc";
+        } else if (ac_inferred) {
+            dc = false;
+        }
+        return MaxPlausibleCapacityKwh(peak_kw, dc, rating);
     }
 
     bool HasFed() const { return has_t0 || !pending.empty(); }
@@ -452,6 +472,7 @@ void IncrementalAnalyzer::State::FlushPending() {
     mismatch.OnGroup(signals, stuck.Pending(), stuck.Suspect() || stuck.long_closed_ms == t, sink);
     over_limit.OnGroup(signals, signals.quantum_kwh, sink);
     soc_jump.OnGroup(signals, signals.quantum_kwh, sink);
+    soc_anchor.OnGroup(signals);
     gaps.OnGroup(signals);
     idle.OnGroup(signals);
 
@@ -489,6 +510,7 @@ void IncrementalAnalyzer::State::Finish() {
         std::remove_if(anomalies.begin() + static_cast<std::ptrdiff_t>(before_gaps), anomalies.end(), explained),
         anomalies.end());
     idle.Finish(last, last.quantum_kwh, sink);
+    soc_anchor.Finish(last, MaxCapacityKwh(), t0_ms, sink);
 }
 
 Verdict IncrementalAnalyzer::State::MakeVerdict() const {
@@ -631,6 +653,7 @@ void VisitState(Io& io, S& s) {
     VisitMismatch(io, s.mismatch);
     VisitOverLimit(io, s.over_limit);
     VisitSocJump(io, s.soc_jump);
+    VisitSocAnchor(io, s.soc_anchor);
     VisitGaps(io, s.gaps);
     VisitIdle(io, s.idle);
     VisitTimestamps(io, s.timestamps);

@@ -666,6 +666,48 @@ void PowerOverLimitDetector::Close(double energy_now_kwh, double power_now_kwh, 
     sink.Add(record);
 }
 
+// ---------------------------------------------------------------- SOC_JUMP on the reconstruction
+
+void SocAnchorCheck::OnGroup(const GroupSignals& s) {
+    if (!s.has_soc) return;
+    if (readings++ > 0) return;
+    soc = s.soc_percent;
+    soc_ms = s.timestamp_ms;
+    energy_before_kwh = s.imported_clean_kwh;
+    power_before_kwh = s.cum_power_kwh;
+}
+
+void SocAnchorCheck::Finish(const GroupSignals& last, double max_capacity_kwh, domain::EpochMs t0_ms,
+                            AnomalySink& sink) const {
+    if (readings != 1 || max_capacity_kwh <= 0.0) return;
+    // Energy on each side of the reading: the register without resets and suspected spikes, and with power
+    // readings no more than their integral says (whichever is smaller: the check must not rest on a faulty series).
+    double before = energy_before_kwh;
+    double after = std::max(0.0, last.imported_clean_kwh - energy_before_kwh);
+    if (last.power_mode) {
+        const double uncertainty = last.cum_power_uncertainty_kwh;
+        before = std::min(before, power_before_kwh + uncertainty);
+        after = std::min(after, std::max(0.0, last.cum_power_kwh - power_before_kwh) + uncertainty);
+    }
+    const double allowance = std::min(last.quantum_kwh, 1.0) + 0.05;
+    constexpr double kRoundingPoints = 1.0;
+    const double over_after =
+        soc + 100.0 * std::max(0.0, after - allowance) / max_capacity_kwh - 100.0 - kRoundingPoints;
+    const double under_before = 100.0 * std::max(0.0, before - allowance) / max_capacity_kwh - soc - kRoundingPoints;
+    const bool is_before = under_before > over_after;
+    const double overshoot = std::max(over_after, under_before);
+    if (overshoot < kMinOvershootPoints) return;
+    AnomalyRecord record;
+    record.category = Category::kSocJump;
+    record.start_ms = is_before ? t0_ms : soc_ms;
+    record.end_ms = is_before ? soc_ms : last.timestamp_ms;
+    record.magnitude = overshoot;
+    record.aux = is_before ? before : after;
+    record.count = 1;
+    record.flags = static_cast<std::uint8_t>(kFlagReconstructed | (is_before ? kFlagBefore : 0));
+    sink.Add(record);
+}
+
 // ---------------------------------------------------------------- SOC_JUMP
 
 void SocJumpDetector::OnGroup(const GroupSignals& s, double quantum_kwh, AnomalySink& sink) {
@@ -967,6 +1009,7 @@ Anomaly ScoreAnomaly(const AnomalyRecord& record, const SessionContext& context)
             score = 0.5 + 0.5 * Saturate((record.magnitude - 3.0) / 15.0 + ((record.flags & 1) ? 0.3 : 0.0));
             confidence = 0.75;
             if (record.magnitude >= 8.0) confidence += 0.1;
+            if (record.flags & SocAnchorCheck::kFlagReconstructed) confidence *= kReconstructedConfidenceFactor;
             break;
         }
         case Category::kZeroEnergy: {

@@ -377,6 +377,38 @@ struct SocJumpDetector {
     void OnGroup(const GroupSignals& signals, double quantum_kwh, AnomalySink& sink);
 };
 
+// SOC_JUMP on the SoC reconstruction (issue #4, docs/analysis.md "SoC-based categories on the reconstruction"). A
+// session with exactly one SoC reading has no measured SoC series, and the reconstruction anchors its curve on that
+// reading: SoC(t) = s + 100 (E(t) - E(t_s)) / B, monotone in the energy E. When no battery the typical-EV capacity
+// prior allows (B <= MaxPlausibleCapacityKwh, sorc.h) keeps that curve within 0..100 % -- the energy after the
+// reading would lift it beyond 100 %, or the energy before it would need a start below 0 % -- by >= 3 points (after
+// one point of rounding and one meter step), the reading is inconsistent with the energy delivered: an SoC step
+// implausible for the energy (implied battery above the prior's bound). Decided at the end, when the energy on both
+// sides is known; a second SoC reading turns the check off (the measured-SoC detectors judge the series). Never a
+// SOC_DECREASE: the reconstruction is monotone by construction. Scored with the measured SOC_JUMP's confidence
+// times kReconstructedConfidenceFactor. magnitude = points beyond 0..100 with the largest plausible battery, aux =
+// kWh on that side of the reading, flags: bit1 reconstruction-based, bit2 the energy before the reading (else after).
+struct SocAnchorCheck {
+    static constexpr double kMinOvershootPoints = 3.0;
+    static constexpr std::uint8_t kFlagReconstructed = 2;
+    static constexpr std::uint8_t kFlagBefore = 4;
+
+    std::uint32_t readings = 0;  // SoC readings of the primary SoC location
+    double soc = 0.0;            // the first one
+    domain::EpochMs soc_ms = 0;
+    double energy_before_kwh = 0.0;  // register imported (without resets and suspected spikes) up to the reading
+    double power_before_kwh = 0.0;   // integrated power up to the reading
+
+    void OnGroup(const GroupSignals& signals);
+    // `last`: the signals at the end of the data; `max_capacity_kwh`: MaxPlausibleCapacityKwh of the session.
+    void Finish(const GroupSignals& last, double max_capacity_kwh, domain::EpochMs t0_ms, AnomalySink& sink) const;
+};
+
+// Confidence of a finding on the SoC reconstruction relative to the same finding on measured SoC: the reconstruction
+// is an inference (capacity prior, one reading), so it never counts as much as a measured series, and never reaches
+// the confidence the incident rule asks for (>= 0.8).
+inline constexpr double kReconstructedConfidenceFactor = 0.6;
+
 // DATA_GAP: intervals between consecutive timestamps of >= max(15 min, 5 x the session's median interval)
 // while delivering (the register rose across it, or power was on before it). The median is known at the end
 // only: the 16 longest candidate intervals >= 15 min are kept (a session with more is sparse anyway) and judged
@@ -615,6 +647,15 @@ void VisitSocJump(Io& io, T& d) {
     io.Field(d.prev_energy_kwh);
     io.Field(d.prev_clean_kwh);
     io.Field(d.prev_power_kwh);
+}
+
+template <typename Io, typename T>
+void VisitSocAnchor(Io& io, T& d) {
+    io.Field(d.readings);
+    io.Field(d.soc);
+    io.Time(d.soc_ms);
+    io.Field(d.energy_before_kwh);
+    io.Field(d.power_before_kwh);
 }
 
 template <typename Io, typename T>

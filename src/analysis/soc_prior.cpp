@@ -57,7 +57,7 @@ std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connecto
         if (!Usable(o)) continue;
         weighted.emplace_back(o.capacity_kwh, o.weight);
         connector_weight += o.weight;
-        prior.recent.push_back({o.peak_power_kw, o.capacity_kwh});
+        prior.recent.push_back({o.peak_power_kw, o.capacity_kwh, o.ev_max_power_kw});
     }
     double weight = connector_weight;
     if (connector_weight < kConnectorHistoryEnough && !tenant_newest_first.empty()) {
@@ -69,7 +69,7 @@ std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connecto
             if (!Usable(o)) continue;
             fleet.emplace_back(o.capacity_kwh, o.weight);
             tenant_weight += o.weight;
-            fleet_recent.push_back({o.peak_power_kw, o.capacity_kwh});
+            fleet_recent.push_back({o.peak_power_kw, o.capacity_kwh, o.ev_max_power_kw});
         }
         if (tenant_weight > 0.0) {
             const double budget = kConnectorHistoryEnough - connector_weight;

@@ -19,6 +19,7 @@ struct PriorObservation {
     double capacity_kwh = 0.0;        // effective capacity: kWh metered per 100 % SoC
     double weight = 1.0;              // (0, 1]: how much the estimate counts (ObservationWeight)
     domain::EpochMs observed_at = 0;  // the session's last SoC reading
+    double ev_max_power_kw = 0.0;     // the EV's maximum power request (SocOptions::ev_max_power_kw), 0 = unknown
     bool operator==(const PriorObservation&) const = default;
 };
 

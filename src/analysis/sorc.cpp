@@ -398,6 +398,21 @@ double PeakPower(const Series& series, const std::vector<Segment>& segments) {
 
 }  // namespace
 
+CapacityPrior TypicalCapacityPrior(double peak_kw, bool dc, double rating_kw) {
+    if (!dc) return {AcCapacityPrior(peak_kw > 0.0 ? peak_kw : rating_kw), 0.32};
+    if (rating_kw > 0.0 && peak_kw >= 0.93 * rating_kw) {
+        const auto [median, spread] = DcCapacityPriorAtLeast(rating_kw);
+        return {median, spread};
+    }
+    return {DcCapacityPrior(peak_kw), DcCapacitySigma(peak_kw)};
+}
+
+double MaxPlausibleCapacityKwh(double peak_kw, bool dc, double rating_kw) {
+    const CapacityPrior prior = TypicalCapacityPrior(peak_kw, dc, rating_kw);
+    constexpr double kZ = 3.09;  // the 99.9th percentile of the log-normal prior
+    return std::clamp(prior.median_kwh * std::exp(kZ * prior.sigma), 120.0, 250.0);
+}
+
 double SessionPeakPowerKw(std::span<const domain::MeterValue> values) {
     const Series series = Extract(values, {}, 0);
     return PeakPower(series, MakeSegments(series));
@@ -474,18 +489,26 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
     }
 
     // Capacity prior (log-normal).
-    double mu = std::log(dc ? DcCapacityPrior(peak_kw) : AcCapacityPrior(peak_kw > 0.0 ? peak_kw : rating));
-    double sigma = dc ? DcCapacitySigma(peak_kw) : 0.32;
-    if (dc && rating > 0.0 && peak_kw >= 0.93 * rating) {
-        const auto [median, spread] = DcCapacityPriorAtLeast(rating);
-        mu = std::log(median);
-        sigma = spread;
-    }
+    const CapacityPrior typical = TypicalCapacityPrior(peak_kw, dc, rating);
+    double mu = std::log(typical.median_kwh);
+    double sigma = typical.sigma;
     if (options.prior) {
         const SocPrior& prior = *options.prior;
         std::vector<double> similar;
         const std::size_t from = prior.recent.size() > 200 ? prior.recent.size() - 200 : 0;
-        for (std::size_t k = prior.recent.size(); k-- > from;) {
+        // The same EV power request: the same car model (or the same car).
+        const double ev_kw = options.ev_max_power_kw.value_or(0.0);
+        for (std::size_t k = prior.recent.size(); ev_kw > 0.0 && k-- > from;) {
+            const CapacityObservation& o = prior.recent[k];
+            if (o.capacity_kwh >= 10.0 && o.capacity_kwh <= 250.0 && o.ev_max_power_kw > 0.0 &&
+                std::fabs(std::log(o.ev_max_power_kw / ev_kw)) < 0.01) {
+                similar.push_back(o.capacity_kwh);
+                if (similar.size() >= 15) break;
+            }
+        }
+        const bool same_request = similar.size() >= 3;
+        if (!same_request) similar.clear();
+        for (std::size_t k = prior.recent.size(); !same_request && k-- > from;) {
             const CapacityObservation& o = prior.recent[k];
             if (o.capacity_kwh >= 10.0 && o.capacity_kwh <= 250.0 && o.peak_power_kw > 0.0 && peak_kw > 0.0 &&
                 std::fabs(std::log(o.peak_power_kw / peak_kw)) < 0.03) {

@@ -51,6 +51,7 @@ struct SocPoint {
 struct CapacityObservation {
     double peak_power_kw = 0.0;
     double capacity_kwh = 0.0;
+    double ev_max_power_kw = 0.0;  // the EV's maximum power request of that session (SocOptions); 0 = unknown
 };
 struct SocPrior {
     std::optional<double> median_capacity_kwh;  // median implied capacity of past sessions
@@ -64,6 +65,11 @@ struct SocOptions {
     domain::ConnectorFacts connector;
     std::optional<std::string> stop_reason;  // OCPP 1.6 StopTransaction.reason or 2.0.1 stoppedReason
     std::optional<SocPrior> prior;
+    // The EV's maximum power request (kW), when the charger reports it: ISO 15118 EVMaximumPowerLimit, OCPP 2.0.1
+    // NotifyEVChargingNeeds dcChargingParameters.evMaxPower; session metadata `evMaxPowerKw`. It is a property of
+    // the car model (unlike the delivered peak, which the charger, the SoC and the temperature limit), so past
+    // sessions with the same request (within 1 %) are the sharpest capacity prior there is.
+    std::optional<double> ev_max_power_kw;
     // Injected clock: values more than 5 min after it are left out (as the analyzer does). 0 disables.
     domain::EpochMs now_ms = 0;
 };
@@ -98,6 +104,19 @@ struct CapacityEvidence {
     double peak_power_kw = 0.0;  // SessionPeakPowerKw
 };
 std::optional<CapacityEvidence> ImpliedCapacity(std::span<const domain::MeterValue> values);
+
+// The typical-EV prior of the effective capacity (log-normal: median and log-sd) the reconstruction starts from,
+// before any connector history: DC by the session's peak power (the cars that reach at least the rating when the
+// peak sits at the connector's `rating_kw`), AC 60 kWh (log-sd 0.32).
+struct CapacityPrior {
+    double median_kwh = 0.0;
+    double sigma = 0.0;
+};
+CapacityPrior TypicalCapacityPrior(double peak_kw, bool dc, double rating_kw);
+// The largest effective capacity the typical-EV prior allows: its 99.9th percentile, within 120..250 kWh (250 is
+// the SOC_JUMP bound of analysis.md; 120 keeps the narrow priors of fast-charging classes from excluding the big
+// batteries of rare cars). Used by the SoC overlay check of the detectors (SocAnchorCheck).
+double MaxPlausibleCapacityKwh(double peak_kw, bool dc, double rating_kw);
 
 // The session's peak delivery power (kW): the 90th percentile of Power.Active.Import readings, or the highest
 // energy rate over >= 2-minute spans, whichever is larger. 0 when unknown. Key of CapacityObservation.

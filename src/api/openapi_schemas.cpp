@@ -69,7 +69,8 @@ Schema SessionChangeFields(Schema s, std::initializer_list<std::string_view> sta
     return s
         .Optional("metadata", Schema::Object("Optional client metadata to set (replaces the stored one, at most "
                                              "64 KiB). Connector facts for the detectors: `maxPowerKw`, "
-                                             "`currentType` (`AC`/`DC`), `phases`")
+                                             "`currentType` (`AC`/`DC`), `phases`; `evMaxPowerKw`: the EV's "
+                                             "maximum power request (SoC reconstruction)")
                                   .FreeForm()
                                   .Nullable())
         .Optional("status", Schema::Enum(statuses, status_text).Nullable())

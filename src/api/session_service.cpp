@@ -427,6 +427,7 @@ Result<SessionDetail> SessionService::Get(const domain::Principal& who, const st
     soc.prior = std::move(soc_prior);
     soc.connector = ConnectorFactsFromMetadata(d.record.metadata_json);
     soc.stop_reason = d.record.stop_reason;
+    soc.ev_max_power_kw = EvMaxPowerFromMetadata(d.record.metadata_json);  // the "same car model" key
     soc.now_ms = clock_.NowMs();
     try {
         d.soc = analysis::ReconstructSoc(d.values, soc);

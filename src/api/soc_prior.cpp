@@ -1,7 +1,11 @@
 #include "api/soc_prior.h"
 
 #include <bit>
+#include <boost/json.hpp>
 #include <cctype>
+#include <cmath>
+
+#include "api/json_util.h"
 
 namespace evni::api {
 namespace {
@@ -76,6 +80,7 @@ void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionW
         if (write.kind != SessionWriteKind::kInsert) tx.SocPriors().Delete(r.tenant_id, r.pk);
         return;
     }
+    observation->ev_max_power_kw = EvMaxPowerFromMetadata(r.metadata_json).value_or(0.0);
     storage::SocObservationRecord record;
     record.tenant_id = r.tenant_id;
     record.session_pk = r.pk;
@@ -84,6 +89,18 @@ void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionW
     record.observation = *observation;
     record.updated_at = clock_.NowMs();
     tx.SocPriors().Upsert(record);
+}
+
+std::optional<double> EvMaxPowerFromMetadata(const std::optional<std::string>& metadata_json) {
+    if (!metadata_json) return std::nullopt;
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(*metadata_json, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const auto* p = v.get_object().if_contains("evMaxPowerKw");
+    if (p == nullptr) return std::nullopt;
+    const auto kw = NumberOrNumericString(*p);
+    if (!kw || !std::isfinite(*kw) || *kw <= 0.0 || *kw > 2000.0) return std::nullopt;
+    return kw;
 }
 
 std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session) {

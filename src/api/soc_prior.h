@@ -5,6 +5,7 @@
 // that turns it into the reconstruction's prior for GET /v1/sessions/{id}.
 
 #include <optional>
+#include <string>
 
 #include "analysis/soc_prior.h"
 #include "api/session_listener.h"
@@ -28,6 +29,10 @@ class SocPriorListener final : public SessionWriteListener {
   private:
     const Clock& clock_;
 };
+
+// The EV's maximum power request from session metadata `evMaxPowerKw` (a number or numeric string > 0, kW): ISO
+// 15118 EVMaximumPowerLimit / OCPP 2.0.1 evMaxPower, the "same car model" key of the prior (SocOptions).
+std::optional<double> EvMaxPowerFromMetadata(const std::optional<std::string>& metadata_json);
 
 // The prior for a session's reconstruction: its connector's history (without the session itself) and, when that
 // is thin, the tenant's other connectors (analysis::BuildSocPrior). Never another tenant's. nullopt without history.

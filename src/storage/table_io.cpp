@@ -151,7 +151,8 @@ const std::vector<TableSpec>& CopyTables() {
           {"capacity_kwh", T::kReal},
           {"weight", T::kReal},
           {"observed_at", T::kTime},
-          {"updated_at", T::kTime}}},
+          {"updated_at", T::kTime},
+          {"ev_max_power_kw", T::kReal}}},  // migration 0010
         // Explain and ask (migrations 0006).
         {"session_explanations",
          {{"session_pk", T::kInt},

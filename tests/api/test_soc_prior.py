@@ -94,3 +94,28 @@ def test_history_from_appended_sessions_counts_once_completed(api_a, station):
         assert r.status_code == 200, lib.describe(r)
     learned_error = abs(end_soc(api_a.session_detail(target)) - truth)
     assert learned_error < 3 and learned_error < plain_error - 5, (learned_error, plain_error)
+
+
+def test_ev_power_request_picks_the_car_models_history(api_a, station):
+    """Metadata evMaxPowerKw (ISO 15118 / OCPP 2.0.1 evMaxPower) keys the history by car model."""
+    big_kwh = 90.0
+    # The small car (requesting 50 kW) and a big one (requesting 100 kW) take turns on one connector.
+    for day in range(8):
+        small = day % 2 == 0
+        body = {"sessionId": lib.uid("hist"), "chargingStationId": station, "connectorId": "1",
+                "metadata": {"evMaxPowerKw": 50 if small else "100"},
+                "meterValues": ac_values(T0 + timedelta(days=day), 120, SMALL_CAR_KWH if small else big_kwh,
+                                         15 + day, 10)}
+        api_a.create_session(body)
+    ends = {}
+    for request, battery in ((50, SMALL_CAR_KWH), (100, big_kwh)):
+        sid = lib.uid("target")
+        body = target_session(sid, station)
+        body["metadata"] = {"evMaxPowerKw": request}
+        body["meterValues"] = ac_values(T0 + timedelta(days=TARGET_DAY), 120, battery, 20, None)
+        api_a.create_session(body)
+        d = api_a.session_detail(sid)
+        assert d["metadata"] == {"evMaxPowerKw": request}
+        ends[request] = (end_soc(d), 20 + 22 * 100 / battery)
+    for got, truth in ends.values():
+        assert abs(got - truth) < 3, ends

@@ -85,6 +85,35 @@ TEST(SocPriorEstimate, BuildSocPriorTakesTheWeightedMedianAndCount) {
     EXPECT_DOUBLE_EQ(prior->recent.back().capacity_kwh, 40.0);
 }
 
+TEST(SocPriorEstimate, SameEvPowerRequestIsTheSharpestPrior) {
+    // A connector used by a 40 kWh car requesting 50 kW and a 90 kWh car requesting 100 kW, both drawing 11 kW
+    // (the same delivered peak: the peak-power match cannot tell them apart).
+    std::vector<PriorObservation> history;
+    for (int i = 0; i < 6; ++i) {
+        history.push_back({11.0, 40.0, 1.0, kT0 - (2 * i) * 86'400'000LL, 50.0});
+        history.push_back({11.0, 90.0, 1.0, kT0 - (2 * i + 1) * 86'400'000LL, 100.0});
+    }
+    const auto prior = analysis::BuildSocPrior(history, {});
+    ASSERT_TRUE(prior);
+    ASSERT_EQ(prior->recent.size(), 12u);
+    EXPECT_DOUBLE_EQ(prior->recent.back().ev_max_power_kw, 50.0);  // newest last
+    // One SoC reading at the start, 2 h at 11 kW = 22 kWh.
+    const auto values = AcSession(kT0, 120, 40.0, 20.0, -1);
+    analysis::SocOptions options;
+    options.prior = prior;
+    options.ev_max_power_kw = 50.5;  // within 1 %
+    const auto small = analysis::ReconstructSoc(values, options);
+    EXPECT_NEAR(small.battery_kwh, 40.0, 4.0);
+    EXPECT_NEAR(small.points.back().value, 20.0 + 22.0 * 100.0 / 40.0, 3.0);
+    options.ev_max_power_kw = 100.0;
+    EXPECT_NEAR(analysis::ReconstructSoc(values, options).battery_kwh, 90.0, 9.0);
+    // An unknown request, or one no past session made, falls back to the peak-power match (both cars).
+    options.ev_max_power_kw.reset();
+    const auto unkeyed = analysis::ReconstructSoc(values, options);
+    options.ev_max_power_kw = 75.0;
+    EXPECT_EQ(analysis::ReconstructSoc(values, options), unkeyed);
+}
+
 TEST(SocPriorEstimate, TenantHistoryOnlyFillsAThinConnector) {
     const std::vector<PriorObservation> fleet(10, PriorObservation{50.0, 80.0, 1.0, 1});
     // Enough own history: the fleet is not looked at.
@@ -185,6 +214,19 @@ TEST_P(SocPriorRepositoryTest, UpsertReplacesAndReadsNewestFirst) {
     EXPECT_TRUE(tx->SocPriors().Exists("t1", a));
     EXPECT_FALSE(tx->SocPriors().Exists("t2", a));
     tx->Commit();
+}
+
+TEST_P(SocPriorRepositoryTest, EvPowerRequestRoundTrips) {
+    const auto a = NewSession("t1", "a");
+    auto tx = store_->Begin(storage::TxMode::kWrite);
+    tx->SocPriors().Upsert({"t1", a, "CP-1", "1", {11.0, 40.0, 1.0, kT0, 52.5}, kT0});
+    tx->Commit();
+    auto got = Connector("t1", "CP-1", "1");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], (PriorObservation{11.0, 40.0, 1.0, kT0, 52.5}));
+    got = Others("t1", "CP-2", "1");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_DOUBLE_EQ(got[0].ev_max_power_kw, 52.5);
 }
 
 TEST_P(SocPriorRepositoryTest, ConnectorsAndTenantsAreSeparate) {
@@ -335,6 +377,32 @@ TEST_P(SocPriorServiceTest, ReconstructionUsesTheConnectorsLearnedCapacity) {
     auto other = svc_->Get(bob_, "target");
     ASSERT_TRUE(other);
     EXPECT_EQ(other->soc, before->soc);
+}
+
+TEST_P(SocPriorServiceTest, EvPowerRequestFromMetadataIsStoredAndMatched) {
+    EXPECT_EQ(api::EvMaxPowerFromMetadata(R"({"evMaxPowerKw": "50"})"), 50.0);
+    EXPECT_FALSE(api::EvMaxPowerFromMetadata(R"({"evMaxPowerKw": -1})"));
+    EXPECT_FALSE(api::EvMaxPowerFromMetadata(R"({"maxPowerKw": 50})"));
+    EXPECT_FALSE(api::EvMaxPowerFromMetadata(std::nullopt));
+    // History: the 40 kWh car requesting 50 kW, a 90 kWh one requesting 100 kW, alternating on one connector.
+    for (int i = 0; i < 8; ++i) {
+        const bool small = i % 2 == 0;
+        auto cmd = Cmd("hist-" + std::to_string(i),
+                       AcSession(kT0 + i * 86'400'000LL, 120, small ? 40.0 : 90.0, 15.0 + i, 10), "1");
+        cmd.changes.metadata_json = {true, small ? R"({"evMaxPowerKw": 50})" : R"({"evMaxPowerKw": 100})"};
+        ASSERT_TRUE(svc_->Upsert(alice_, cmd));
+    }
+    const auto history = History(alice_, "1");
+    ASSERT_EQ(history.size(), 8u);
+    for (const auto& o : history) EXPECT_TRUE(o.ev_max_power_kw == 50.0 || o.ev_max_power_kw == 100.0);
+    // The target: one SoC reading, the small car's request.
+    auto target = Cmd("target", AcSession(kT0 + 8 * 86'400'000LL + 3'600'000LL, 120, 40.0, 20.0, -1), "1");
+    target.changes.metadata_json = {true, R"({"evMaxPowerKw": 50})"};
+    ASSERT_TRUE(svc_->Upsert(alice_, target));
+    const auto got = svc_->Get(alice_, "target");
+    ASSERT_TRUE(got && got->soc.reconstructed);
+    EXPECT_NEAR(got->soc.battery_kwh, 40.0, 4.0);
+    EXPECT_NEAR(got->soc.points.back().value, 20.0 + 22.0 * 100.0 / 40.0, 3.0);
 }
 
 // Appends of one minute's readings at a time (as OCPP MeterValues arrive).

@@ -3,12 +3,13 @@
 namespace evni::storage::postgres {
 namespace {
 
-constexpr std::string_view kObservationColumns = "peak_power_kw, capacity_kwh, weight, observed_at";
+constexpr std::string_view kObservationColumns = "peak_power_kw, capacity_kwh, weight, observed_at, ev_max_power_kw";
 
 std::vector<analysis::PriorObservation> ReadObservations(const Result& r) {
     std::vector<analysis::PriorObservation> out;
     out.reserve(static_cast<std::size_t>(r.Rows()));
-    for (int i = 0; i < r.Rows(); ++i) out.push_back({r.Double(i, 0), r.Double(i, 1), r.Double(i, 2), r.Time(i, 3)});
+    for (int i = 0; i < r.Rows(); ++i)
+        out.push_back({r.Double(i, 0), r.Double(i, 1), r.Double(i, 2), r.Time(i, 3), r.Double(i, 4)});
     return out;
 }
 
@@ -19,11 +20,13 @@ class PgSocPriors final : public SocPriorRepository {
     void Upsert(const SocObservationRecord& r) override {
         c_.Exec(
             "INSERT INTO connector_soc_priors (session_pk, tenant_id, station_id, connector_id, peak_power_kw, "
-            "capacity_kwh, weight, observed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+            "capacity_kwh, weight, observed_at, updated_at, ev_max_power_kw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+            "$9, $10) "
             "ON CONFLICT (session_pk) DO UPDATE SET station_id = excluded.station_id, "
             "connector_id = excluded.connector_id, peak_power_kw = excluded.peak_power_kw, "
             "capacity_kwh = excluded.capacity_kwh, weight = excluded.weight, observed_at = excluded.observed_at, "
-            "updated_at = excluded.updated_at WHERE connector_soc_priors.tenant_id = excluded.tenant_id",
+            "updated_at = excluded.updated_at, ev_max_power_kw = excluded.ev_max_power_kw WHERE "
+            "connector_soc_priors.tenant_id = excluded.tenant_id",
             Params()
                 .Add(r.session_pk)
                 .Add(r.tenant_id)
@@ -33,7 +36,8 @@ class PgSocPriors final : public SocPriorRepository {
                 .Add(r.observation.capacity_kwh)
                 .Add(r.observation.weight)
                 .AddTime(r.observation.observed_at)
-                .AddTime(r.updated_at));
+                .AddTime(r.updated_at)
+                .Add(r.observation.ev_max_power_kw));
     }
 
     void Delete(const std::string& tenant_id, std::int64_t session_pk) override {

@@ -3,11 +3,11 @@
 namespace evni::storage::sqlite {
 namespace {
 
-constexpr std::string_view kObservationColumns = "peak_power_kw, capacity_kwh, weight, observed_at";
+constexpr std::string_view kObservationColumns = "peak_power_kw, capacity_kwh, weight, observed_at, ev_max_power_kw";
 
 std::vector<analysis::PriorObservation> ReadObservations(Statement& s) {
     std::vector<analysis::PriorObservation> out;
-    while (s.Step()) out.push_back({s.Double(0), s.Double(1), s.Double(2), s.Int(3)});
+    while (s.Step()) out.push_back({s.Double(0), s.Double(1), s.Double(2), s.Int(3), s.Double(4)});
     return out;
 }
 
@@ -18,11 +18,14 @@ class SqliteSocPriors final : public SocPriorRepository {
     void Upsert(const SocObservationRecord& r) override {
         c_.Prepare(
               "INSERT INTO connector_soc_priors (session_pk, tenant_id, station_id, connector_id, peak_power_kw, "
-              "capacity_kwh, weight, observed_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+              "capacity_kwh, weight, observed_at, updated_at, ev_max_power_kw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+              "?9, "
+              "?10) "
               "ON CONFLICT (session_pk) DO UPDATE SET station_id = excluded.station_id, "
               "connector_id = excluded.connector_id, peak_power_kw = excluded.peak_power_kw, "
               "capacity_kwh = excluded.capacity_kwh, weight = excluded.weight, observed_at = excluded.observed_at, "
-              "updated_at = excluded.updated_at WHERE connector_soc_priors.tenant_id = excluded.tenant_id")
+              "updated_at = excluded.updated_at, ev_max_power_kw = excluded.ev_max_power_kw WHERE "
+              "connector_soc_priors.tenant_id = excluded.tenant_id")
             .Bind(1, r.session_pk)
             .Bind(2, r.tenant_id)
             .Bind(3, r.station_id)
@@ -32,6 +35,7 @@ class SqliteSocPriors final : public SocPriorRepository {
             .Bind(7, r.observation.weight)
             .Bind(8, r.observation.observed_at)
             .Bind(9, r.updated_at)
+            .Bind(10, r.observation.ev_max_power_kw)
             .Run();
     }
 
