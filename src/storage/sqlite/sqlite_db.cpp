@@ -121,6 +121,12 @@ Statement Connection::Prepare(std::string_view sql) {
     return s;
 }
 
+void Connection::Run(std::string_view sql) {
+    auto s = Prepare(sql);
+    s.Run();
+    s.Reset();
+}
+
 void Connection::Exec(const std::string& sql) {
     char* err = nullptr;
     int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);

@@ -69,6 +69,8 @@ class Connection {
     // Prepared (and cached) statement, reset and with bindings cleared.
     Statement Prepare(std::string_view sql);
     void Exec(const std::string& sql);
+    // Exec for one statement run often (BEGIN, SAVEPOINT, COMMIT): prepared once, then reused.
+    void Run(std::string_view sql);
     std::int64_t LastInsertRowId() const;
     // True when no transaction is open on the connection.
     bool InAutocommit() const;

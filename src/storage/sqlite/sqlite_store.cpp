@@ -774,13 +774,13 @@ class SqliteStore final : public Store {
             auto lock = LockWriter();
             try {
                 if (!batch_open_) {
-                    writer_.conn->Exec("BEGIN IMMEDIATE");
+                    writer_.conn->Run("BEGIN IMMEDIATE");
                     batch_open_ = true;
                     ++batch_id_;
                     batch_units_ = 0;
                     batch_started_ = std::chrono::steady_clock::now();
                 }
-                writer_.conn->Exec("SAVEPOINT unit");
+                writer_.conn->Run("SAVEPOINT unit");
                 ++batch_units_;
             } catch (...) {
                 MaybeEndBatch();
@@ -790,7 +790,7 @@ class SqliteStore final : public Store {
         }
         PooledConnection* pc = AcquireReader();
         try {
-            pc->conn->Exec("BEGIN");
+            pc->conn->Run("BEGIN");
         } catch (...) {
             ReleaseReader(pc);
             throw;
@@ -836,7 +836,7 @@ class SqliteStore final : public Store {
         if (!batch_open_) return;
         std::string error;
         try {
-            writer_.conn->Exec("COMMIT");
+            writer_.conn->Run("COMMIT");
         } catch (const std::exception& e) {
             error = e.what();
             try {
@@ -1006,7 +1006,7 @@ SqliteTransaction::~SqliteTransaction() {
         if (mode_ == TxMode::kWrite) {
             try {
                 pc_->conn->Exec("ROLLBACK TO unit");
-                pc_->conn->Exec("RELEASE unit");
+                pc_->conn->Run("RELEASE unit");
             } catch (...) {
                 // SQLite already rolled the transaction back; AbandonUnit() notices.
             }
@@ -1031,12 +1031,12 @@ SqliteTransaction::~SqliteTransaction() {
 
 void SqliteTransaction::Commit() {
     if (mode_ == TxMode::kRead) {
-        pc_->conn->Exec("COMMIT");
+        pc_->conn->Run("COMMIT");
         done_ = true;
         RunAfterCommit();
         return;
     }
-    pc_->conn->Exec("RELEASE unit");
+    pc_->conn->Run("RELEASE unit");
     done_ = true;
     store_.CommitUnit(write_lock_, batch_);
     RunAfterCommit();
