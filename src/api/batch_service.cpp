@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -11,6 +12,7 @@
 #include "jobs/job_runner.h"
 #include "storage/meter_codec.h"
 #include "util/crypto.h"
+#include "util/ordered_pool.h"
 
 namespace evni::api {
 namespace json = boost::json;
@@ -130,6 +132,57 @@ json::object BatchSummaryJson(const BatchRecord& b, const std::string& status, c
     };
 }
 
+namespace {
+
+// One session of an upload, decoded off the request thread (OrderedPool) and stored on it, in order.
+struct DecodedItem {
+    BatchItem item;
+    bool pending = false;             // valid: a job will write it
+    std::optional<Error> stop_error;  // the whole upload is refused (malformed JSON)
+};
+
+DecodedItem DecodeItem(std::string_view text, std::int64_t idx, const BatchRecord& batch) {
+    DecodedItem out;
+    json::monotonic_resource arena(text.size() * 2 + 1024);
+    boost::system::error_code ec;
+    json::parse_options popts;
+    popts.max_depth = 64;
+    json::value v = json::parse(text, ec, json::storage_ptr(&arena), popts);
+    if (ec) {
+        out.stop_error = Error::Validation({{ItemLoc(idx), "Invalid JSON: " + ec.message(), "json_invalid"}});
+        return out;
+    }
+    BatchItem& item = out.item;
+    item.batch_id = batch.id;
+    item.idx = idx;
+    item.tenant_id = batch.tenant_id;
+    if (!v.is_object()) {
+        item.state = BatchItemState::kFailed;
+        item.error = "Invalid session: " + LocText(ItemLoc(idx)) + ": Input should be a valid dictionary";
+        item.processed_at = batch.created_at;
+        return out;
+    }
+    auto& obj = v.get_object();
+    item.session_id = StringMember(obj, "sessionId");
+    item.station_id = StringMember(obj, "chargingStationId");
+    auto cmd = DecodeUpsertSession(obj, ItemLoc(idx));
+    if (!cmd) {
+        item.state = BatchItemState::kFailed;
+        item.error = ErrorText(cmd.error());
+        item.processed_at = batch.created_at;
+        return out;
+    }
+    if (cmd->changes.meter_values) item.meter_values = storage::EncodeMeterChunk(*cmd->changes.meter_values);
+    obj.erase("meterValues");
+    item.fields_json = Serialize(obj);
+    out.pending = true;
+    return out;
+}
+
+unsigned DecodeThreads() { return std::clamp(std::thread::hardware_concurrency(), 1u, 4u); }
+
+}  // namespace
+
 Result<BatchRecord> BatchService::Submit(const domain::Principal& who, const ByteSource& body) {
     BatchRecord batch;
     batch.id = "batch_" + crypto::RandomHex(12);
@@ -143,52 +196,34 @@ Result<BatchRecord> BatchService::Submit(const domain::Principal& who, const Byt
     std::optional<Error> stop_error;
     std::int64_t pending = 0;
 
+    // Parsing and decoding a session costs several times what scanning and storing it does: the pool's
+    // threads decode while this one scans on and stores the decoded items, in body order, in this transaction.
+    OrderedPool<DecodedItem> decoder(DecodeThreads(), 64, [&](DecodedItem&& d) {
+        if (stop_error) return;
+        if (d.stop_error) {
+            stop_error = std::move(d.stop_error);
+            return;
+        }
+        repo.InsertItem(d.item);
+        if (d.pending) {
+            slice_has_pending[static_cast<std::size_t>(d.item.idx / options_.items_per_job)] = true;
+            ++pending;
+        }
+    });
     SessionsArrayScanner scanner(
         [&](std::string_view text, std::int64_t idx) {
+            if (stop_error) return false;
             if (idx >= options_.max_sessions) {
-                stop_error =
-                    Error::Validation({{{std::string("body"), std::string("sessions")},
-                                        fmt::format("List should have at most {} items", options_.max_sessions),
-                                        "too_long"}});
+                decoder.Drain();  // an earlier session's error comes first
+                if (!stop_error) {
+                    stop_error =
+                        Error::Validation({{{std::string("body"), std::string("sessions")},
+                                            fmt::format("List should have at most {} items", options_.max_sessions),
+                                            "too_long"}});
+                }
                 return false;
             }
-            json::monotonic_resource arena(text.size() * 2 + 1024);
-            boost::system::error_code ec;
-            json::parse_options popts;
-            popts.max_depth = 64;
-            json::value v = json::parse(text, ec, json::storage_ptr(&arena), popts);
-            if (ec) {
-                stop_error = Error::Validation({{ItemLoc(idx), "Invalid JSON: " + ec.message(), "json_invalid"}});
-                return false;
-            }
-            BatchItem item;
-            item.batch_id = batch.id;
-            item.idx = idx;
-            item.tenant_id = who.tenant_id;
-            if (!v.is_object()) {
-                item.state = BatchItemState::kFailed;
-                item.error = "Invalid session: " + LocText(ItemLoc(idx)) + ": Input should be a valid dictionary";
-                item.processed_at = batch.created_at;
-                repo.InsertItem(item);
-                return true;
-            }
-            auto& obj = v.get_object();
-            item.session_id = StringMember(obj, "sessionId");
-            item.station_id = StringMember(obj, "chargingStationId");
-            auto cmd = DecodeUpsertSession(obj, ItemLoc(idx));
-            if (!cmd) {
-                item.state = BatchItemState::kFailed;
-                item.error = ErrorText(cmd.error());
-                item.processed_at = batch.created_at;
-                repo.InsertItem(item);
-                return true;
-            }
-            if (cmd->changes.meter_values) item.meter_values = storage::EncodeMeterChunk(*cmd->changes.meter_values);
-            obj.erase("meterValues");
-            item.fields_json = Serialize(obj);
-            repo.InsertItem(item);
-            slice_has_pending[static_cast<std::size_t>(idx / options_.items_per_job)] = true;
-            ++pending;
+            decoder.Submit([text = std::string(text), idx, &batch] { return DecodeItem(text, idx, batch); });
             return true;
         },
         options_.max_session_bytes);
@@ -200,6 +235,9 @@ Result<BatchRecord> BatchService::Submit(const domain::Principal& who, const Byt
         if (!scanner.Feed(std::string_view(buf.data(), n))) break;
     }
     if (scanner.status() == SessionsArrayScanner::Status::kOk) scanner.Finish();
+    // Every session still in flight precedes where the scanner stopped: its error is the first one.
+    decoder.Drain();
+    if (stop_error) return Fail(std::move(*stop_error));
     using S = SessionsArrayScanner::Status;
     switch (scanner.status()) {
         case S::kOk:
