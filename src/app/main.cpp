@@ -127,9 +127,9 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     // A request allocates and frees a few hundred KiB (body, JSON tree, meter values, the blob). glibc's default
     // thresholds hand that memory back to the kernel after each request (brk shrink, madvise of thread arenas)
     // and take it again on the next one: page faults and TLB shootdowns cost more than the request's own work.
-    // Keeping up to 64 MiB of freed memory per arena and serving blocks below 8 MiB from the heap stops that.
-    mallopt(M_MMAP_THRESHOLD, 8 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    // Keeping up to 16 MiB of freed memory per arena and serving blocks below 4 MiB from the heap stops that.
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 16 << 20);
     auto listen = config::ParseListen(cfg.listen);
     if (!listen) throw std::runtime_error(listen.error().detail);
     Metrics metrics;
