@@ -76,6 +76,48 @@ double SumAll(const std::vector<HourlyCount>& per_connector, int from, int to,
     return s;
 }
 
+// The power of each charging run of a day (kWh per active minute): per connector, maximal runs of
+// consecutive hours with delivery before `until_hour`, with at least `min_minutes` active minutes. A run is
+// about one car's session (or a few back to back), so its power is about that car's.
+std::vector<double> RunPowers(const DayProfile& d, int until_hour, double min_minutes) {
+    std::vector<double> out;
+    for (std::size_t c = 0; c < d.connectors.size() && c < d.active_minutes.size(); ++c) {
+        double e = 0.0;
+        double m = 0.0;
+        for (int h = 0; h <= until_hour; ++h) {
+            const double a = h < until_hour ? d.active_minutes[c][static_cast<std::size_t>(h)] : 0.0;
+            if (a > 0.0) {
+                e += d.connectors[c][static_cast<std::size_t>(h)];
+                m += a;
+            } else {
+                if (m >= min_minutes) out.push_back(e / m);
+                e = 0.0;
+                m = 0.0;
+            }
+        }
+    }
+    return out;
+}
+
+// P(X >= k) for X ~ Binomial(n, p).
+double BinomialTail(int k, int n, double p) {
+    if (k <= 0) return 1.0;
+    double term = std::pow(1.0 - p, n);  // P(X = 0)
+    double below = 0.0;
+    for (int i = 0; i < k; ++i) {
+        below += term;
+        term *= static_cast<double>(n - i) / static_cast<double>(i + 1) * p / (1.0 - p);
+    }
+    return std::clamp(1.0 - below, 0.0, 1.0);
+}
+
+double Quantile(std::vector<double> v, double q) {
+    if (v.empty()) return 0.0;
+    const auto i = static_cast<std::size_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+    return v[i];
+}
+
 // Laplace's rule for "k of n days were like this".
 double LaplaceShare(int k, int n) { return (static_cast<double>(k) + 1.0) / (static_cast<double>(n) + 2.0); }
 
@@ -197,7 +239,9 @@ DayProfile ToProfile(EpochMs day_start, const std::vector<std::vector<double>>& 
         HourlyKwh h{};
         HourlyCount active{};
         HourlyCount onsets{};
-        int idle = kOnsetGapMinutes;  // before the day: counted as idle
+        // Delivering at midnight: a session that started the day before, not an onset; idle at midnight: as
+        // if idle long before.
+        int idle = !minutes.empty() && minutes[0] > kActiveMinuteKwh ? 0 : kOnsetGapMinutes;
         for (std::size_t m = 0; m < minutes.size() && m < static_cast<std::size_t>(kMinutesPerDay); ++m) {
             h[m / 60] += minutes[m];
             if (minutes[m] > kActiveMinuteKwh) {
@@ -478,6 +522,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
         // derated or over-counting station shows there first. Silent periods (outages) leave it unchanged.
         double z_power = 0.0;
         double power_ratio = 1.0;
+        bool power_known = false;
         if (activity) {
             auto power = [&](const DayProfile& d, double& minutes) {
                 minutes = SumAll(d.active_minutes, 0, until_hour);
@@ -501,27 +546,86 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                 const double sigma_p = std::max(o.min_power_sigma, 1.4826 * Median(dev_p));
                 z_power = (std::log(p_today) - med) / sigma_p;
                 power_ratio = std::exp(std::log(p_today) - med);
+                power_known = true;
             }
         }
         if (std::fabs(z_power) > std::fabs(z)) z = z_power;
+        // The charging runs' powers against the station's own pool of runs: how many of today's fall below
+        // its low quantile (a drop: cars draw less than they do here) or above its high one (a surge: more
+        // than the connectors have delivered), against the binomial and against the same share on each
+        // earlier day (cold days, a fleet of slow cars).
+        double runs_drop_score = 0.0;
+        double runs_surge_score = 0.0;
+        if (activity) {
+            std::vector<double> pool;
+            std::vector<std::vector<double>> per_day;
+            for (const auto* d : all) {
+                per_day.push_back(RunPowers(*d, until_hour, kOnsetGapMinutes));
+                pool.insert(pool.end(), per_day.back().begin(), per_day.back().end());
+            }
+            const auto mine = RunPowers(today, until_hour, kOnsetGapMinutes);
+            const int n = static_cast<int>(mine.size());
+            if (static_cast<int>(pool.size()) >= o.min_pool_runs && n >= o.min_runs) {
+                const double lo = Quantile(pool, o.run_quantile);
+                const double hi = Quantile(pool, 1.0 - o.run_quantile);
+                auto shares = [&](const std::vector<double>& v) {
+                    double below = 0.0;
+                    double above = 0.0;
+                    for (double p : v) below += p<lo, above += p> hi;
+                    const double size = std::max<double>(1.0, static_cast<double>(v.size()));
+                    return std::pair{below / size, above / size};
+                };
+                const auto [below, above] = shares(mine);
+                int days = 0;
+                int k_below = 0;
+                int k_above = 0;
+                for (const auto& v : per_day) {
+                    if (static_cast<int>(v.size()) < o.min_runs) continue;
+                    ++days;
+                    const auto [b, a] = shares(v);
+                    k_below += b >= below;
+                    k_above += a >= above;
+                }
+                auto judge = [&](double share, int k) {
+                    const double tail = LaplaceShare(k, days);
+                    const int count = static_cast<int>(std::lround(share * n));
+                    if (share < o.min_run_share || tail > o.max_power_tail ||
+                        BinomialTail(count, n, o.run_quantile) > o.run_alpha)
+                        return 0.0;
+                    return 0.5 + 0.5 * std::min(1.0, share) * (1.0 - tail / o.max_power_tail);
+                };
+                runs_drop_score = judge(below, k_below);
+                runs_surge_score = judge(above, k_above);
+            }
+        }
         if (result.enough_history && expected_part >= o.min_expected_kwh) {
-            const bool energy_drop = z_drop <= -o.z_threshold && adjusted <= o.drop_ratio * expected_part;
-            const bool power_drop =
-                z_power <= -o.z_threshold && power_ratio <= o.drop_ratio && actual_part < expected_part;
-            if (energy_drop || power_drop) {
+            // Each test wants the other's statistic to lean the same way (when the power is known): fewer cars
+            // than usual is not a fault, nor is one day of cars that draw less.
+            const double lean_power = power_known ? o.power_confirm_z : -1e9;
+            const bool energy_drop =
+                z_drop <= -o.z_threshold && adjusted <= o.drop_ratio * expected_part && z_power <= -lean_power;
+            const bool power_drop = power_known && z_power <= -o.z_threshold && power_ratio <= o.drop_ratio &&
+                                    actual_part < expected_part && z_drop <= -o.energy_confirm_z;
+            const bool runs_drop =
+                runs_drop_score > 0.0 && actual_part < expected_part && z_drop <= -o.energy_confirm_z;
+            if (energy_drop || power_drop || runs_drop) {
                 const double zz = std::max(energy_drop ? -z_drop : 0.0, power_drop ? -z_power : 0.0);
                 result.findings.push_back({AnomalyType::kEnergyDrop, 0, until_hour * 60, expected_part, actual_part,
-                                           zz / (zz + o.z_threshold), std::nullopt});
+                                           std::max(zz / (zz + o.z_threshold), runs_drop ? runs_drop_score : 0.0),
+                                           std::nullopt});
             }
             const bool energy_surge = explained == 0.0 && z_raw >= o.z_threshold &&
                                       actual_part >= o.surge_ratio * expected_part &&
-                                      actual_part - expected_part >= o.min_expected_kwh;
-            const bool power_surge = z_power >= o.z_threshold && power_ratio >= o.surge_ratio &&
-                                     actual_part - expected_part >= o.min_expected_kwh;
-            if (energy_surge || power_surge) {
+                                      actual_part - expected_part >= o.min_expected_kwh && z_power >= lean_power;
+            const bool power_surge = power_known && z_power >= o.z_threshold && power_ratio >= o.surge_ratio &&
+                                     actual_part - expected_part >= o.min_expected_kwh && z_raw >= o.energy_confirm_z;
+            const bool runs_surge = runs_surge_score > 0.0 && actual_part - expected_part >= o.min_expected_kwh &&
+                                    z_raw >= o.energy_confirm_z;
+            if (energy_surge || power_surge || runs_surge) {
                 const double zz = std::max(energy_surge ? z_raw : 0.0, power_surge ? z_power : 0.0);
                 result.findings.push_back({AnomalyType::kEnergySurge, 0, until_hour * 60, expected_part, actual_part,
-                                           zz / (zz + o.z_threshold), std::nullopt});
+                                           std::max(zz / (zz + o.z_threshold), runs_surge ? runs_surge_score : 0.0),
+                                           std::nullopt});
             }
         }
     }

@@ -107,7 +107,7 @@ struct ModelOptions {
     double min_outage_share = 0.15;
     double outage_margin = 0.1;
     // Drop / surge: thresholds on the robust z-score of log day energy and on the ratio to expected.
-    double z_threshold = 2.5;
+    double z_threshold = 3.3;
     double drop_ratio = 0.7;
     double surge_ratio = 1.5;
     // Floor of the log-scale spread (day-to-day variation we never call abnormal).
@@ -131,6 +131,20 @@ struct ModelOptions {
     // thresholds z_threshold and drop_ratio / surge_ratio, with at least this many active minutes.
     double min_power_sigma = 0.08;
     double min_active_minutes = 60.0;
+    // When the power is known, the energy test wants its z-score beyond -power_confirm_z (drop) or
+    // power_confirm_z (surge), and the power test the energy's beyond energy_confirm_z the same way.
+    double power_confirm_z = 0.0;
+    double energy_confirm_z = 0.0;
+    // Drop / surge of the charging runs' powers (a run: a connector's consecutive hours with delivery, about
+    // one car): at least `min_run_share` of today's runs (and `min_runs` of them) below the `run_quantile`
+    // (or above the 1 - run_quantile) of the station's pool of runs (at least `min_pool_runs`), with a
+    // binomial tail <= run_alpha and at most `max_power_tail` of earlier days with as large a share.
+    double run_quantile = 0.05;
+    double min_run_share = 0.3;
+    int min_runs = 2;
+    int min_pool_runs = 30;
+    double run_alpha = 0.01;
+    double max_power_tail = 0.1;
 };
 
 struct DayResult {
@@ -154,7 +168,7 @@ DayResult AnalyzeDay(domain::EpochMs day_start, const std::vector<std::vector<do
                      int until_minute = kMinutesPerDay);
 
 // Hourly profile of a minute grid: energy, active minutes and onsets per connector and hour (a connector
-// delivering at the first minute of the day counts one onset there).
+// delivering at the day's first minute continues a session of the day before: no onset there).
 DayProfile ToProfile(domain::EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh);
 
 }  // namespace evni::analysis::station
