@@ -494,6 +494,7 @@ int main(int argc, char** argv) {
         if (a == "--min-expected-onsets") options.min_expected_onsets = v;
         if (a == "--min-day-onsets") options.min_day_onsets = v;
         if (a == "--connector-alpha") options.connector_alpha = v;
+        if (a == "--max-connector-tail") options.max_connector_tail = v;
         if (a == "--min-power-sigma") options.min_power_sigma = v;
         if (a == "--power-confirm-z") options.power_confirm_z = v;
         if (a == "--energy-confirm-z") options.energy_confirm_z = v;

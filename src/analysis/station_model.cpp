@@ -472,7 +472,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                     const double missing = Sum(expected[c], run.start, run.end);
                     // Every connector is a separate test: with many connectors one of them is silent on
                     // most days by chance, so the bar rises with their number.
-                    const double bar = o.max_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
+                    double bar = o.max_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
                     // The connector's own record: how often it was silent over the run on working days.
                     double share = silent_share(run.start, run.end, c);
                     if (activity && share > bar) {
@@ -496,7 +496,13 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                         for (const auto* d : working) {
                             if (Sum(d->connectors[c], run.start, run.end) < kSilentKwh && p_left(*d) <= p_today) ++k;
                         }
-                        share = std::min(share, LaplaceShare(k, n_working));
+                        // The odds test already paid for the number of connectors: the calibration only
+                        // checks that such silences were rare here (earlier ones were faults themselves).
+                        const double calibrated = LaplaceShare(k, n_working);
+                        if (calibrated <= o.max_connector_tail) {
+                            share = calibrated;
+                            bar = o.max_connector_tail;
+                        }
                     }
                     if (missing < o.min_expected_kwh || share > bar) continue;
                     result.findings.push_back({AnomalyType::kConnectorDown, run.start * 60, run.end * 60, missing, 0.0,

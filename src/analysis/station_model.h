@@ -122,10 +122,12 @@ struct ModelOptions {
     // Whole silent day: the station's working days start this many sessions or more on average, and at most
     // `max_silent_share` of its working days were nearly silent (under a tenth of the expected energy).
     double min_day_onsets = 4.0;
-    // Connector down: probability that the connector gets none of the sessions the others started today
-    // (its share of the station's sessions in history), at most this over the number of connectors, and
-    // days of history where it was left that unlikely silent at most max_silent_share/sqrt(connectors-1).
+    // Connector down of a connector often idle (silent on more than max_silent_share/sqrt(connectors - 1)
+    // of working days): the probability that it gets none of the sessions the others started today (its
+    // share of the station's sessions in history) at most connector_alpha over the number of connectors,
+    // and working days where it was left idle against odds at least as long at most max_connector_tail.
     double connector_alpha = 0.01;
+    double max_connector_tail = 0.1;
     // Drop / surge of the power delivered while charging (station energy per active connector-minute):
     // robust z-score of its log against the station's working days (spread floor `min_power_sigma`),
     // thresholds z_threshold and drop_ratio / surge_ratio, with at least this many active minutes.
