@@ -401,61 +401,6 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
     const int n_working = static_cast<int>(working.size());
 
     if (result.enough_history) {
-        // Outage: the whole station silent where its history says energy flows. A silent stretch is judged by
-        // the energy expected in it, against the largest such stretch of each earlier day of the same kind
-        // (the longest silence of a day is picked after the fact, so it is compared with the same statistic
-        // of days known to have worked). A whole silent day is judged by how often whole days were silent.
-        auto station_runs = [&](const DayProfile& d) {
-            return SilentRuns(until_hour, o.min_silent_hours, [&](int h) { return d.StationHour(h) < kSilentKwh; });
-        };
-        double null_max = 0.0;
-        // With activity: per working day, the most sessions expected in one of its silent runs (the longest
-        // silence of a day is picked after the fact, so today's is ranked among the same statistic of
-        // days that worked).
-        std::vector<double> day_max_onsets;
-        for (const auto* d : working) {
-            double m = 0.0;
-            for (const auto& run : station_runs(*d)) {
-                null_max = std::max(null_max, Sum(expected_station, run.start, run.end));
-                m = std::max(m, Sum(onset_rate, run.start, run.end));
-            }
-            day_max_onsets.push_back(m);
-        }
-        const double expected_part_onsets = Sum(onset_rate, 0, until_hour);
-        for (const auto& run : station_runs(today)) {
-            const double missing = Sum(expected_station, run.start, run.end);
-            const bool whole_day = run.start == 0 && run.end >= until_hour && actual_part < kSilentKwh;
-            double share = 0.0;
-            double bar = o.max_silent_share;
-            if (whole_day) {
-                share = silent_share(0, kHoursPerDay, std::nullopt);
-                if (share > o.max_silent_share && activity && expected_part_onsets >= o.min_day_onsets) {
-                    // Earlier silent days were outages themselves: the question is whether a day this station
-                    // works can be (nearly) silent.
-                    int low = 0;
-                    for (const auto* d : working) {
-                        double e = 0.0;
-                        for (int h = 0; h < until_hour; ++h) e += d->StationHour(h);
-                        if (e < 0.1 * expected_part) ++low;
-                    }
-                    share = LaplaceShare(low, n_working);
-                }
-                if (share > o.max_silent_share) continue;
-            } else if (activity) {
-                const double lambda = Sum(onset_rate, run.start, run.end);
-                if (lambda < o.min_expected_onsets) continue;
-                const auto k =
-                    std::count_if(day_max_onsets.begin(), day_max_onsets.end(), [&](double m) { return m >= lambda; });
-                share = LaplaceShare(static_cast<int>(k), n_working);
-                bar = o.max_outage_tail;
-                if (share > bar) continue;
-            } else if (missing <= null_max * (1.0 + o.outage_margin)) {
-                continue;
-            }
-            if (missing < std::max(o.min_expected_kwh, o.min_outage_share * expected_total)) continue;
-            result.findings.push_back({AnomalyType::kOutage, run.start * 60, run.end * 60, missing, 0.0,
-                                       silence_score(missing, share, bar), std::nullopt});
-        }
         // Connector down: one connector silent for a long stretch while others deliver.
         if (n_conn >= 2) {
             for (std::size_t c = 0; c < n_conn; ++c) {
@@ -509,6 +454,80 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                                                silence_score(missing, share, bar), c});
                 }
             }
+        }
+        // Outage: the whole station silent where its history says energy flows. A silent stretch is judged by
+        // the energy expected in it, against the largest such stretch of each earlier day of the same kind
+        // (the longest silence of a day is picked after the fact, so it is compared with the same statistic
+        // of days known to have worked). A whole silent day is judged by how often whole days were silent.
+        // Connectors found down take no part: a silence of the station where only they used to deliver is
+        // their fault, not an outage; the others' silence must be abnormal by itself.
+        std::vector<bool> down(n_conn, false);
+        for (const auto& f : result.findings) {
+            if (f.type == AnomalyType::kConnectorDown && f.connector) down[*f.connector] = true;
+        }
+        // Several connectors silent all day: more likely the station's fault in the hours they carry.
+        if (std::count(down.begin(), down.end(), true) >= 2) std::fill(down.begin(), down.end(), false);
+        HourlyCount up_rate{};
+        HourlyKwh up_expected{};
+        for (std::size_t c = 0; c < n_conn; ++c) {
+            if (down[c]) continue;
+            for (int h = 0; h < kHoursPerDay; ++h) {
+                const auto hh = static_cast<std::size_t>(h);
+                up_expected[hh] += expected[c][hh];
+                if (!activity || working.empty()) continue;
+                for (const auto* d : working) up_rate[hh] += d->onsets[c][hh] / static_cast<double>(working.size());
+            }
+        }
+        auto station_runs = [&](const DayProfile& d) {
+            return SilentRuns(until_hour, o.min_silent_hours, [&](int h) { return d.StationHour(h) < kSilentKwh; });
+        };
+        double null_max = 0.0;
+        // With activity: per working day, the most sessions expected in one of its silent runs (the longest
+        // silence of a day is picked after the fact, so today's is ranked among the same statistic of
+        // days that worked).
+        std::vector<double> day_max_onsets;
+        for (const auto* d : working) {
+            double m = 0.0;
+            for (const auto& run : station_runs(*d)) {
+                null_max = std::max(null_max, Sum(expected_station, run.start, run.end));
+                m = std::max(m, Sum(up_rate, run.start, run.end));
+            }
+            day_max_onsets.push_back(m);
+        }
+        const double expected_part_onsets = Sum(onset_rate, 0, until_hour);
+        for (const auto& run : station_runs(today)) {
+            const double missing = Sum(up_expected, run.start, run.end);
+            const bool whole_day = run.start == 0 && run.end >= until_hour && actual_part < kSilentKwh;
+            double share = 0.0;
+            double bar = o.max_silent_share;
+            if (whole_day) {
+                share = silent_share(0, kHoursPerDay, std::nullopt);
+                if (share > o.max_silent_share && activity && expected_part_onsets >= o.min_day_onsets) {
+                    // Earlier silent days were outages themselves: the question is whether a day this station
+                    // works can be (nearly) silent.
+                    int low = 0;
+                    for (const auto* d : working) {
+                        double e = 0.0;
+                        for (int h = 0; h < until_hour; ++h) e += d->StationHour(h);
+                        if (e < 0.1 * expected_part) ++low;
+                    }
+                    share = LaplaceShare(low, n_working);
+                }
+                if (share > o.max_silent_share) continue;
+            } else if (activity) {
+                const double lambda = Sum(up_rate, run.start, run.end);
+                if (lambda < o.min_expected_onsets) continue;
+                const auto k =
+                    std::count_if(day_max_onsets.begin(), day_max_onsets.end(), [&](double m) { return m >= lambda; });
+                share = LaplaceShare(static_cast<int>(k), n_working);
+                bar = o.max_outage_tail;
+                if (share > bar) continue;
+            } else if (missing <= null_max * (1.0 + o.outage_margin)) {
+                continue;
+            }
+            if (missing < std::max(o.min_expected_kwh, o.min_outage_share * expected_total)) continue;
+            result.findings.push_back({AnomalyType::kOutage, run.start * 60, run.end * 60, missing, 0.0,
+                                       silence_score(missing, share, bar), std::nullopt});
         }
     }
 

@@ -381,3 +381,26 @@ TEST(StationModelActivityTest, FewerAndShorterVisitsAtTheUsualPowerAreNoDrop) {
     ASSERT_TRUE(energy_only.is_anomaly);
     EXPECT_EQ(energy_only.findings.front().type, st::AnomalyType::kEnergyDrop);
 }
+
+TEST(StationModelActivityTest, SilenceOnlyADownConnectorExplainsIsNoOutage) {
+    // Bay 0 takes the morning's sessions, bays 1 and 2 the afternoon's: with bay 0 down the station is
+    // silent all morning, which is bay 0's fault, not an outage.
+    auto day = [](bool bay0) {
+        std::vector<Charge> out;
+        for (int h = 8; h < 13; ++h) {
+            if (bay0) out.push_back({0, h * 60 + 5, 50, 7.4});
+        }
+        for (int h = 13; h < 20; ++h) out.push_back({1 + h % 2, h * 60 + 5, 50, 7.4});
+        return out;
+    };
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 42; ++d) hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(3, day(true))));
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, day(false)), hist);
+    ASSERT_TRUE(Has(r, st::AnomalyType::kConnectorDown));
+    EXPECT_FALSE(Has(r, st::AnomalyType::kOutage));
+    // Bays 1 and 2 silent all day, so the afternoon: two connectors at once is rather the station's fault.
+    auto morning = day(true);
+    std::erase_if(morning, [](const Charge& c) { return c.start_minute >= 13 * 60; });
+    const auto outage = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, morning), hist);
+    ASSERT_TRUE(Has(outage, st::AnomalyType::kOutage));
+}
