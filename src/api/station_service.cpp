@@ -166,12 +166,23 @@ storage::StationDayRecord StationService::AnalyzeAndStore(const std::string& ten
             delivered[c].insert(delivered[c].end(), intervals.begin(), intervals.end());
         }
         tx->Commit();
+        // Sorted by start, a day needs only the intervals starting in it or at most the longest one before.
+        std::vector<EpochMs> longest(connectors.size(), 0);
+        for (std::size_t c = 0; c < connectors.size(); ++c) {
+            std::sort(delivered[c].begin(), delivered[c].end(),
+                      [](const st::EnergyInterval& a, const st::EnergyInterval& b) { return a.start_ms < b.start_ms; });
+            for (const auto& iv : delivered[c]) longest[c] = std::max(longest[c], iv.end_ms - iv.start_ms);
+        }
         std::vector<std::vector<double>> grid(connectors.size());
         for (std::size_t d = 0; d < history_days; ++d) {
             const EpochMs start = history_from + static_cast<EpochMs>(d) * st::kDayMs;
             for (std::size_t c = 0; c < connectors.size(); ++c) {
                 grid[c].assign(st::kMinutesPerDay, 0.0);
-                st::SpreadEnergy(delivered[c], start, st::kMinuteMs, grid[c]);
+                const auto& ivs = delivered[c];
+                auto by_start = [](const st::EnergyInterval& iv, EpochMs t) { return iv.start_ms < t; };
+                const auto from = std::lower_bound(ivs.begin(), ivs.end(), start - longest[c], by_start);
+                const auto to = std::lower_bound(from, ivs.end(), start + st::kDayMs, by_start);
+                st::SpreadEnergy(std::span(from, to), start, st::kMinuteMs, grid[c]);
             }
             history.push_back(st::ToProfile(start, grid));
         }
