@@ -65,6 +65,62 @@ double Sum(const HourlyKwh& hours, int from, int to) {
     return s;
 }
 
+// Sum over connectors (all, or all but `except`) of hourly values over hours [from, to).
+double SumAll(const std::vector<HourlyCount>& per_connector, int from, int to,
+              std::optional<std::size_t> except = std::nullopt) {
+    double s = 0.0;
+    for (std::size_t c = 0; c < per_connector.size(); ++c) {
+        if (except && c == *except) continue;
+        s += Sum(per_connector[c], from, to);
+    }
+    return s;
+}
+
+// The power of each charging run of a day (kWh per active minute): per connector, maximal runs of
+// consecutive hours with delivery before `until_hour`, with at least `min_minutes` active minutes. A run is
+// about one car's session (or a few back to back), so its power is about that car's.
+std::vector<double> RunPowers(const DayProfile& d, int until_hour, double min_minutes) {
+    std::vector<double> out;
+    for (std::size_t c = 0; c < d.connectors.size() && c < d.active_minutes.size(); ++c) {
+        double e = 0.0;
+        double m = 0.0;
+        for (int h = 0; h <= until_hour; ++h) {
+            const double a = h < until_hour ? d.active_minutes[c][static_cast<std::size_t>(h)] : 0.0;
+            if (a > 0.0) {
+                e += d.connectors[c][static_cast<std::size_t>(h)];
+                m += a;
+            } else {
+                if (m >= min_minutes) out.push_back(e / m);
+                e = 0.0;
+                m = 0.0;
+            }
+        }
+    }
+    return out;
+}
+
+// P(X >= k) for X ~ Binomial(n, p).
+double BinomialTail(int k, int n, double p) {
+    if (k <= 0) return 1.0;
+    double term = std::pow(1.0 - p, n);  // P(X = 0)
+    double below = 0.0;
+    for (int i = 0; i < k; ++i) {
+        below += term;
+        term *= static_cast<double>(n - i) / static_cast<double>(i + 1) * p / (1.0 - p);
+    }
+    return std::clamp(1.0 - below, 0.0, 1.0);
+}
+
+double Quantile(std::vector<double> v, double q) {
+    if (v.empty()) return 0.0;
+    const auto i = static_cast<std::size_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+    return v[i];
+}
+
+// Laplace's rule for "k of n days were like this".
+double LaplaceShare(int k, int n) { return (static_cast<double>(k) + 1.0) / (static_cast<double>(n) + 2.0); }
+
 }  // namespace
 
 EpochMs DayStart(EpochMs t) {
@@ -181,9 +237,24 @@ DayProfile ToProfile(EpochMs day_start, const std::vector<std::vector<double>>& 
     p.day_start = day_start;
     for (const auto& minutes : minute_kwh) {
         HourlyKwh h{};
-        for (std::size_t m = 0; m < minutes.size() && m < static_cast<std::size_t>(kMinutesPerDay); ++m)
+        HourlyCount active{};
+        HourlyCount onsets{};
+        // Delivering at midnight: a session that started the day before, not an onset; idle at midnight: as
+        // if idle long before.
+        int idle = !minutes.empty() && minutes[0] > kActiveMinuteKwh ? 0 : kOnsetGapMinutes;
+        for (std::size_t m = 0; m < minutes.size() && m < static_cast<std::size_t>(kMinutesPerDay); ++m) {
             h[m / 60] += minutes[m];
+            if (minutes[m] > kActiveMinuteKwh) {
+                active[m / 60] += 1.0;
+                if (idle >= kOnsetGapMinutes) onsets[m / 60] += 1.0;
+                idle = 0;
+            } else {
+                ++idle;
+            }
+        }
         p.connectors.push_back(h);
+        p.active_minutes.push_back(active);
+        p.onsets.push_back(onsets);
     }
     return p;
 }
@@ -303,40 +374,33 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
         // Laplace's rule: a handful of days never proves silence impossible.
         return (static_cast<double>(silent) + 1.0) / (static_cast<double>(days) + 2.0);
     };
-    auto silence_score = [&](double missing, double share) {
+    auto silence_score = [&](double missing, double share, double bar) {
         const double size = std::min(1.0, missing / std::max(expected_total * 0.5, o.min_expected_kwh));
-        const double sure = 1.0 - share / std::max(o.max_silent_share, 1e-9);
+        const double sure = 1.0 - share / std::max(bar, 1e-9);
         return std::clamp(0.5 + 0.5 * size * sure, 0.5, 1.0);
     };
 
+    // Activity (session onsets, minutes delivering) of the history's working days of the same kind: the
+    // count side of "no sessions where there normally are".
+    const bool activity =
+        today.HasActivity() && !all.empty() && std::all_of(all.begin(), all.end(), [&](const DayProfile* d) {
+            return d->HasActivity() && d->connectors.size() == n_conn && d->onsets.size() == n_conn;
+        });
+    std::vector<const DayProfile*> working;  // days of the same kind the station delivered on
+    for (const auto* d : wide) {
+        if (d->Total() >= kSilentKwh) working.push_back(d);
+    }
+    HourlyCount onset_rate{};  // mean sessions started per hour at the station on a working day
+    if (activity && !working.empty()) {
+        for (const auto* d : working) {
+            for (int h = 0; h < kHoursPerDay; ++h)
+                onset_rate[static_cast<std::size_t>(h)] += SumAll(d->onsets, h, h + 1);
+        }
+        for (auto& v : onset_rate) v /= static_cast<double>(working.size());
+    }
+    const int n_working = static_cast<int>(working.size());
+
     if (result.enough_history) {
-        // Outage: the whole station silent where its history says energy flows. A silent stretch is judged by
-        // the energy expected in it, against the largest such stretch of each earlier day of the same kind
-        // (the longest silence of a day is picked after the fact, so it is compared with the same statistic
-        // of days known to have worked). A whole silent day is judged by how often whole days were silent.
-        auto station_runs = [&](const DayProfile& d) {
-            return SilentRuns(until_hour, o.min_silent_hours, [&](int h) { return d.StationHour(h) < kSilentKwh; });
-        };
-        double null_max = 0.0;
-        for (const auto* d : wide) {
-            if (d->Total() < kSilentKwh) continue;  // a whole silent day is an outage, not a working day
-            for (const auto& run : station_runs(*d))
-                null_max = std::max(null_max, Sum(expected_station, run.start, run.end));
-        }
-        for (const auto& run : station_runs(today)) {
-            const double missing = Sum(expected_station, run.start, run.end);
-            const bool whole_day = run.start == 0 && run.end >= until_hour && actual_part < kSilentKwh;
-            double share = 0.0;
-            if (whole_day) {
-                share = silent_share(0, kHoursPerDay, std::nullopt);
-                if (share > o.max_silent_share) continue;
-            } else if (missing <= null_max * (1.0 + o.outage_margin)) {
-                continue;
-            }
-            if (missing < std::max(o.min_expected_kwh, o.min_outage_share * expected_total)) continue;
-            result.findings.push_back({AnomalyType::kOutage, run.start * 60, run.end * 60, missing, 0.0,
-                                       silence_score(missing, share), std::nullopt});
-        }
         // Connector down: one connector silent for a long stretch while others deliver.
         if (n_conn >= 2) {
             for (std::size_t c = 0; c < n_conn; ++c) {
@@ -351,15 +415,119 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                     }
                     if (others < kSilentKwh) continue;  // the station itself was silent: an outage's business
                     const double missing = Sum(expected[c], run.start, run.end);
-                    const double share = silent_share(run.start, run.end, c);
                     // Every connector is a separate test: with many connectors one of them is silent on
                     // most days by chance, so the bar rises with their number.
-                    const double bar = o.max_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
+                    double bar = o.max_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
+                    // The connector's own record: how often it was silent over the run on working days.
+                    double share = silent_share(run.start, run.end, c);
+                    if (activity && share > bar) {
+                        // The connector's share of the station's sessions on working days; today's sessions
+                        // elsewhere each had that chance to land on it.
+                        double mine = 0.0;
+                        double every = 0.0;
+                        for (const auto* d : working) {
+                            mine += Sum(d->onsets[c], run.start, run.end);
+                            every += SumAll(d->onsets, run.start, run.end);
+                        }
+                        const double p_share = (mine + 0.5) / (every + 1.0);
+                        auto p_left = [&](const DayProfile& d) {
+                            return std::pow(1.0 - p_share, SumAll(d.onsets, run.start, run.end, c));
+                        };
+                        const double p_today = p_left(today);
+                        if (p_today > o.connector_alpha / static_cast<double>(n_conn)) continue;
+                        // Calibrated on the station itself: working days where the connector was left silent
+                        // against odds at least as long (dedicated bays, a connector only some cars fit).
+                        int k = 0;
+                        for (const auto* d : working) {
+                            if (Sum(d->connectors[c], run.start, run.end) < kSilentKwh && p_left(*d) <= p_today) ++k;
+                        }
+                        // The odds test already paid for the number of connectors: the calibration only
+                        // checks that such silences were rare here (earlier ones were faults themselves).
+                        const double calibrated = LaplaceShare(k, n_working);
+                        if (calibrated <= o.max_connector_tail) {
+                            share = calibrated;
+                            bar = o.max_connector_tail;
+                        }
+                    }
                     if (missing < o.min_expected_kwh || share > bar) continue;
                     result.findings.push_back({AnomalyType::kConnectorDown, run.start * 60, run.end * 60, missing, 0.0,
-                                               silence_score(missing, share), c});
+                                               silence_score(missing, share, bar), c});
                 }
             }
+        }
+        // Outage: the whole station silent where its history says energy flows. A silent stretch is judged by
+        // the energy expected in it, against the largest such stretch of each earlier day of the same kind
+        // (the longest silence of a day is picked after the fact, so it is compared with the same statistic
+        // of days known to have worked). A whole silent day is judged by how often whole days were silent.
+        // Connectors found down take no part: a silence of the station where only they used to deliver is
+        // their fault, not an outage; the others' silence must be abnormal by itself.
+        std::vector<bool> down(n_conn, false);
+        for (const auto& f : result.findings) {
+            if (f.type == AnomalyType::kConnectorDown && f.connector) down[*f.connector] = true;
+        }
+        // Several connectors silent all day: more likely the station's fault in the hours they carry.
+        if (std::count(down.begin(), down.end(), true) >= 2) std::fill(down.begin(), down.end(), false);
+        HourlyCount up_rate{};
+        HourlyKwh up_expected{};
+        for (std::size_t c = 0; c < n_conn; ++c) {
+            if (down[c]) continue;
+            for (int h = 0; h < kHoursPerDay; ++h) {
+                const auto hh = static_cast<std::size_t>(h);
+                up_expected[hh] += expected[c][hh];
+                if (!activity || working.empty()) continue;
+                for (const auto* d : working) up_rate[hh] += d->onsets[c][hh] / static_cast<double>(working.size());
+            }
+        }
+        auto station_runs = [&](const DayProfile& d) {
+            return SilentRuns(until_hour, o.min_silent_hours, [&](int h) { return d.StationHour(h) < kSilentKwh; });
+        };
+        double null_max = 0.0;
+        // With activity: per working day, the most sessions expected in one of its silent runs (the longest
+        // silence of a day is picked after the fact, so today's is ranked among the same statistic of
+        // days that worked).
+        std::vector<double> day_max_onsets;
+        for (const auto* d : working) {
+            double m = 0.0;
+            for (const auto& run : station_runs(*d)) {
+                null_max = std::max(null_max, Sum(expected_station, run.start, run.end));
+                m = std::max(m, Sum(up_rate, run.start, run.end));
+            }
+            day_max_onsets.push_back(m);
+        }
+        const double expected_part_onsets = Sum(onset_rate, 0, until_hour);
+        for (const auto& run : station_runs(today)) {
+            const double missing = Sum(up_expected, run.start, run.end);
+            const bool whole_day = run.start == 0 && run.end >= until_hour && actual_part < kSilentKwh;
+            double share = 0.0;
+            double bar = o.max_silent_share;
+            if (whole_day) {
+                share = silent_share(0, kHoursPerDay, std::nullopt);
+                if (share > o.max_silent_share && activity && expected_part_onsets >= o.min_day_onsets) {
+                    // Earlier silent days were outages themselves: the question is whether a day this station
+                    // works can be (nearly) silent.
+                    int low = 0;
+                    for (const auto* d : working) {
+                        double e = 0.0;
+                        for (int h = 0; h < until_hour; ++h) e += d->StationHour(h);
+                        if (e < 0.1 * expected_part) ++low;
+                    }
+                    share = LaplaceShare(low, n_working);
+                }
+                if (share > o.max_silent_share) continue;
+            } else if (activity) {
+                const double lambda = Sum(up_rate, run.start, run.end);
+                if (lambda < o.min_expected_onsets) continue;
+                const auto k =
+                    std::count_if(day_max_onsets.begin(), day_max_onsets.end(), [&](double m) { return m >= lambda; });
+                share = LaplaceShare(static_cast<int>(k), n_working);
+                bar = o.max_outage_tail;
+                if (share > bar) continue;
+            } else if (missing <= null_max * (1.0 + o.outage_margin)) {
+                continue;
+            }
+            if (missing < std::max(o.min_expected_kwh, o.min_outage_share * expected_total)) continue;
+            result.findings.push_back({AnomalyType::kOutage, run.start * 60, run.end * 60, missing, 0.0,
+                                       silence_score(missing, share, bar), std::nullopt});
         }
     }
 
@@ -374,15 +542,115 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
         const double z_drop = std::log((adjusted + part_offset) / (expected_part + part_offset)) / sigma;
         const double z_raw = std::log((actual_part + part_offset) / (expected_part + part_offset)) / sigma;
         z = explained > 0.0 ? std::min(0.0, z_drop) : z_raw;
-        if (result.enough_history && expected_part >= o.min_expected_kwh) {
-            if (z_drop <= -o.z_threshold && adjusted <= o.drop_ratio * expected_part) {
-                result.findings.push_back({AnomalyType::kEnergyDrop, 0, until_hour * 60, expected_part, actual_part,
-                                           -z_drop / (-z_drop + o.z_threshold), std::nullopt});
+        // The power delivered while charging (energy per active connector-minute) against the station's
+        // working days: the day's energy varies with how many cars come, the power they draw much less, so a
+        // derated or over-counting station shows there first. Silent periods (outages) leave it unchanged.
+        double z_power = 0.0;
+        double power_ratio = 1.0;
+        bool power_known = false;
+        if (activity) {
+            auto power = [&](const DayProfile& d, double& minutes) {
+                minutes = SumAll(d.active_minutes, 0, until_hour);
+                double e = 0.0;
+                for (int h = 0; h < until_hour; ++h) e += d.StationHour(h);
+                return minutes > 0.0 ? e / minutes : 0.0;
+            };
+            std::vector<double> logs_p;
+            for (const auto* d : all) {
+                double minutes = 0.0;
+                const double p = power(*d, minutes);
+                if (minutes >= o.min_active_minutes && p > 0.0) logs_p.push_back(std::log(p));
             }
-            if (explained == 0.0 && z_raw >= o.z_threshold && actual_part >= o.surge_ratio * expected_part &&
-                actual_part - expected_part >= o.min_expected_kwh) {
+            double minutes_today = 0.0;
+            const double p_today = power(today, minutes_today);
+            if (static_cast<int>(logs_p.size()) >= o.min_history_days && minutes_today >= o.min_active_minutes &&
+                p_today > 0.0) {
+                const double med = Median(logs_p);
+                std::vector<double> dev_p;
+                for (double l : logs_p) dev_p.push_back(std::fabs(l - med));
+                const double sigma_p = std::max(o.min_power_sigma, 1.4826 * Median(dev_p));
+                z_power = (std::log(p_today) - med) / sigma_p;
+                power_ratio = std::exp(std::log(p_today) - med);
+                power_known = true;
+            }
+        }
+        if (std::fabs(z_power) > std::fabs(z)) z = z_power;
+        // The charging runs' powers against the station's own pool of runs: how many of today's fall below
+        // its low quantile (a drop: cars draw less than they do here) or above its high one (a surge: more
+        // than the connectors have delivered), against the binomial and against the same share on each
+        // earlier day (cold days, a fleet of slow cars).
+        double runs_drop_score = 0.0;
+        double runs_surge_score = 0.0;
+        if (activity) {
+            std::vector<double> pool;
+            std::vector<std::vector<double>> per_day;
+            for (const auto* d : all) {
+                per_day.push_back(RunPowers(*d, until_hour, kOnsetGapMinutes));
+                pool.insert(pool.end(), per_day.back().begin(), per_day.back().end());
+            }
+            const auto mine = RunPowers(today, until_hour, kOnsetGapMinutes);
+            const int n = static_cast<int>(mine.size());
+            if (static_cast<int>(pool.size()) >= o.min_pool_runs && n >= o.min_runs) {
+                const double lo = Quantile(pool, o.run_quantile);
+                const double hi = Quantile(pool, 1.0 - o.run_quantile);
+                auto shares = [&](const std::vector<double>& v) {
+                    double below = 0.0;
+                    double above = 0.0;
+                    for (double p : v) below += p<lo, above += p> hi;
+                    const double size = std::max<double>(1.0, static_cast<double>(v.size()));
+                    return std::pair{below / size, above / size};
+                };
+                const auto [below, above] = shares(mine);
+                int days = 0;
+                int k_below = 0;
+                int k_above = 0;
+                for (const auto& v : per_day) {
+                    if (static_cast<int>(v.size()) < o.min_runs) continue;
+                    ++days;
+                    const auto [b, a] = shares(v);
+                    k_below += b >= below;
+                    k_above += a >= above;
+                }
+                auto judge = [&](double share, int k) {
+                    const double tail = LaplaceShare(k, days);
+                    const int count = static_cast<int>(std::lround(share * n));
+                    if (share < o.min_run_share || tail > o.max_power_tail ||
+                        BinomialTail(count, n, o.run_quantile) > o.run_alpha)
+                        return 0.0;
+                    return 0.5 + 0.5 * std::min(1.0, share) * (1.0 - tail / o.max_power_tail);
+                };
+                runs_drop_score = judge(below, k_below);
+                runs_surge_score = judge(above, k_above);
+            }
+        }
+        if (result.enough_history && expected_part >= o.min_expected_kwh) {
+            // Each test wants the other's statistic to lean the same way (when the power is known): fewer cars
+            // than usual is not a fault, nor is one day of cars that draw less.
+            const double lean_power = power_known ? o.power_confirm_z : -1e9;
+            const bool energy_drop =
+                z_drop <= -o.z_threshold && adjusted <= o.drop_ratio * expected_part && z_power <= -lean_power;
+            const bool power_drop = power_known && z_power <= -o.z_threshold && power_ratio <= o.drop_ratio &&
+                                    actual_part < expected_part && z_drop <= -o.energy_confirm_z;
+            const bool runs_drop =
+                runs_drop_score > 0.0 && actual_part < expected_part && z_drop <= -o.energy_confirm_z;
+            if (energy_drop || power_drop || runs_drop) {
+                const double zz = std::max(energy_drop ? -z_drop : 0.0, power_drop ? -z_power : 0.0);
+                result.findings.push_back({AnomalyType::kEnergyDrop, 0, until_hour * 60, expected_part, actual_part,
+                                           std::max(zz / (zz + o.z_threshold), runs_drop ? runs_drop_score : 0.0),
+                                           std::nullopt});
+            }
+            const bool energy_surge = explained == 0.0 && z_raw >= o.z_threshold &&
+                                      actual_part >= o.surge_ratio * expected_part &&
+                                      actual_part - expected_part >= o.min_expected_kwh && z_power >= lean_power;
+            const bool power_surge = power_known && z_power >= o.z_threshold && power_ratio >= o.surge_ratio &&
+                                     actual_part - expected_part >= o.min_expected_kwh && z_raw >= o.energy_confirm_z;
+            const bool runs_surge = runs_surge_score > 0.0 && actual_part - expected_part >= o.min_expected_kwh &&
+                                    z_raw >= o.energy_confirm_z;
+            if (energy_surge || power_surge || runs_surge) {
+                const double zz = std::max(energy_surge ? z_raw : 0.0, power_surge ? z_power : 0.0);
                 result.findings.push_back({AnomalyType::kEnergySurge, 0, until_hour * 60, expected_part, actual_part,
-                                           z_raw / (z_raw + o.z_threshold), std::nullopt});
+                                           std::max(zz / (zz + o.z_threshold), runs_surge ? runs_surge_score : 0.0),
+                                           std::nullopt});
             }
         }
     }

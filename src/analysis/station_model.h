@@ -46,11 +46,24 @@ void SpreadEnergy(std::span<const EnergyInterval> intervals, domain::EpochMs ori
                   std::span<double> bins);
 
 using HourlyKwh = std::array<double, kHoursPerDay>;
+// Per-hour counts (active minutes, session onsets), as doubles so they sum like energy.
+using HourlyCount = std::array<double, kHoursPerDay>;
 
-// One day of a station: hourly energy per connector (connectors in the station's order).
+// A minute with more energy than this (kWh) is a minute the connector delivered (6 W).
+inline constexpr double kActiveMinuteKwh = 1e-4;
+// Delivery after at least this many minutes without any is a new session on the connector (an onset).
+inline constexpr int kOnsetGapMinutes = 15;
+
+// One day of a station: hourly energy per connector (connectors in the station's order), and, when built
+// from a minute grid (ToProfile), the connectors' activity: minutes with delivery and session onsets per
+// hour. `active_minutes` and `onsets` are empty when unknown (a profile built from hourly energy only);
+// the model then judges on energy alone.
 struct DayProfile {
     domain::EpochMs day_start = 0;
     std::vector<HourlyKwh> connectors;
+    std::vector<HourlyCount> active_minutes;
+    std::vector<HourlyCount> onsets;
+    bool HasActivity() const { return !connectors.empty() && active_minutes.size() == connectors.size(); }
     double Total() const;
     double ConnectorTotal(std::size_t c) const;
     double StationHour(int hour) const;
@@ -94,11 +107,46 @@ struct ModelOptions {
     double min_outage_share = 0.15;
     double outage_margin = 0.1;
     // Drop / surge: thresholds on the robust z-score of log day energy and on the ratio to expected.
-    double z_threshold = 2.5;
+    double z_threshold = 3.3;
     double drop_ratio = 0.7;
     double surge_ratio = 1.5;
     // Floor of the log-scale spread (day-to-day variation we never call abnormal).
     double min_log_sigma = 0.15;
+
+    // With activity (DayProfile::HasActivity on the history):
+    // Outage of part of the day: the silent run must be rarer than this among earlier working days of the
+    // same kind (share of days with a silence at least as unlikely, Laplace's rule), and at least
+    // `min_expected_onsets` sessions must have been expected to start in it.
+    double max_outage_tail = 0.06;
+    double min_expected_onsets = 2.0;
+    // Whole silent day: the station's working days start this many sessions or more on average, and at most
+    // `max_silent_share` of its working days were nearly silent (under a tenth of the expected energy).
+    double min_day_onsets = 4.0;
+    // Connector down of a connector often idle (silent on more than max_silent_share/sqrt(connectors - 1)
+    // of working days): the probability that it gets none of the sessions the others started today (its
+    // share of the station's sessions in history) at most connector_alpha over the number of connectors,
+    // and working days where it was left idle against odds at least as long at most max_connector_tail.
+    double connector_alpha = 0.01;
+    double max_connector_tail = 0.1;
+    // Drop / surge of the power delivered while charging (station energy per active connector-minute):
+    // robust z-score of its log against the station's working days (spread floor `min_power_sigma`),
+    // thresholds z_threshold and drop_ratio / surge_ratio, with at least this many active minutes.
+    double min_power_sigma = 0.08;
+    double min_active_minutes = 60.0;
+    // When the power is known, the energy test wants its z-score beyond -power_confirm_z (drop) or
+    // power_confirm_z (surge), and the power test the energy's beyond energy_confirm_z the same way.
+    double power_confirm_z = 0.0;
+    double energy_confirm_z = 0.0;
+    // Drop / surge of the charging runs' powers (a run: a connector's consecutive hours with delivery, about
+    // one car): at least `min_run_share` of today's runs (and `min_runs` of them) below the `run_quantile`
+    // (or above the 1 - run_quantile) of the station's pool of runs (at least `min_pool_runs`), with a
+    // binomial tail <= run_alpha and at most `max_power_tail` of earlier days with as large a share.
+    double run_quantile = 0.05;
+    double min_run_share = 0.3;
+    int min_runs = 2;
+    int min_pool_runs = 30;
+    double run_alpha = 0.01;
+    double max_power_tail = 0.1;
 };
 
 struct DayResult {
@@ -121,7 +169,8 @@ DayResult AnalyzeDay(domain::EpochMs day_start, const std::vector<std::vector<do
                      std::span<const DayProfile> history, const ModelOptions& options = {},
                      int until_minute = kMinutesPerDay);
 
-// Hourly profile of a minute grid.
+// Hourly profile of a minute grid: energy, active minutes and onsets per connector and hour (a connector
+// delivering at the day's first minute continues a session of the day before: no onset there).
 DayProfile ToProfile(domain::EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh);
 
 }  // namespace evni::analysis::station

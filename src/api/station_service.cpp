@@ -156,26 +156,35 @@ storage::StationDayRecord StationService::AnalyzeAndStore(const std::string& ten
             }
         }
         today.assign(connectors.size(), std::vector<double>(st::kMinutesPerDay, 0.0));
-        std::vector<std::vector<std::vector<double>>> hours(
-            history_days, std::vector<std::vector<double>>(connectors.size(), std::vector<double>(24, 0.0)));
+        // Each connector's delivery intervals; the history days are rebuilt from them minute by minute, so
+        // the model sees the same activity (minutes delivering, session onsets) in history as today.
+        std::vector<std::vector<st::EnergyInterval>> delivered(connectors.size());
         for (const auto& s : sessions) {
             const auto c = index[ConnectorKey(s)];
             const auto intervals = st::EnergyIntervals(tx->Sessions().LoadValues(AsRecord(tenant_id, s)));
             st::SpreadEnergy(intervals, day, st::kMinuteMs, today[c]);
-            for (std::size_t d = 0; d < history_days; ++d)
-                st::SpreadEnergy(intervals, history_from + static_cast<EpochMs>(d) * st::kDayMs, st::kHourMs,
-                                 hours[d][c]);
+            delivered[c].insert(delivered[c].end(), intervals.begin(), intervals.end());
         }
         tx->Commit();
+        // Sorted by start, a day needs only the intervals starting in it or at most the longest one before.
+        std::vector<EpochMs> longest(connectors.size(), 0);
+        for (std::size_t c = 0; c < connectors.size(); ++c) {
+            std::sort(delivered[c].begin(), delivered[c].end(),
+                      [](const st::EnergyInterval& a, const st::EnergyInterval& b) { return a.start_ms < b.start_ms; });
+            for (const auto& iv : delivered[c]) longest[c] = std::max(longest[c], iv.end_ms - iv.start_ms);
+        }
+        std::vector<std::vector<double>> grid(connectors.size());
         for (std::size_t d = 0; d < history_days; ++d) {
-            st::DayProfile p;
-            p.day_start = history_from + static_cast<EpochMs>(d) * st::kDayMs;
-            for (const auto& c : hours[d]) {
-                st::HourlyKwh h{};
-                std::copy(c.begin(), c.end(), h.begin());
-                p.connectors.push_back(h);
+            const EpochMs start = history_from + static_cast<EpochMs>(d) * st::kDayMs;
+            for (std::size_t c = 0; c < connectors.size(); ++c) {
+                grid[c].assign(st::kMinutesPerDay, 0.0);
+                const auto& ivs = delivered[c];
+                auto by_start = [](const st::EnergyInterval& iv, EpochMs t) { return iv.start_ms < t; };
+                const auto from = std::lower_bound(ivs.begin(), ivs.end(), start - longest[c], by_start);
+                const auto to = std::lower_bound(from, ivs.end(), start + st::kDayMs, by_start);
+                st::SpreadEnergy(std::span(from, to), start, st::kMinuteMs, grid[c]);
             }
-            history.push_back(std::move(p));
+            history.push_back(st::ToProfile(start, grid));
         }
     }
     const int until = now >= day + st::kDayMs ? st::kMinutesPerDay

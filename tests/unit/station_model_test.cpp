@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace st = evni::analysis::station;
 using evni::domain::EpochMs;
 using evni::domain::MeterValue;
@@ -211,4 +213,194 @@ TEST(StationModelTest, DayInProgressJudgesOnlyThePast) {
     const auto r = st::AnalyzeDay(kDay0 + 28 * st::kDayMs, today, History(28, 2), {}, 12 * 60);
     EXPECT_FALSE(r.is_anomaly);
     EXPECT_NEAR(r.expected_kwh, 100.0, 1e-6);
+}
+
+// Activity (session onsets, minutes delivering) on histories built from sessions, as the service and the
+// benchmark build them.
+namespace {
+
+struct Charge {
+    int connector = 0;
+    int start_minute = 0;
+    int minutes = 60;
+    double kw = 7.4;
+};
+
+std::vector<std::vector<double>> Grid(int connectors, const std::vector<Charge>& charges) {
+    std::vector<std::vector<double>> g(static_cast<std::size_t>(connectors), std::vector<double>(1440, 0.0));
+    for (const auto& c : charges) {
+        for (int m = c.start_minute; m < std::min(1440, c.start_minute + c.minutes); ++m)
+            g[static_cast<std::size_t>(c.connector)][static_cast<std::size_t>(m)] += c.kw / 60.0;
+    }
+    return g;
+}
+
+// A public station: `connectors` bays used in turn; on day `d` one session starts every hour from 08:00 to
+// 19:00 on bay (hour + d) % connectors, 50 minutes long, at a power cycling through 3.7 / 7.4 / 11 kW.
+std::vector<Charge> PublicDay(int d, int connectors, double power_factor = 1.0) {
+    static constexpr double kKw[] = {3.7, 7.4, 11.0};
+    std::vector<Charge> out;
+    for (int h = 8; h < 20; ++h) out.push_back({(h + d) % connectors, h * 60 + 5, 50, kKw[(h + d) % 3] * power_factor});
+    return out;
+}
+
+std::vector<st::DayProfile> PublicHistory(int days, int connectors) {
+    std::vector<st::DayProfile> out;
+    for (int d = 0; d < days; ++d)
+        out.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(connectors, PublicDay(d, connectors))));
+    return out;
+}
+
+bool Has(const st::DayResult& r, st::AnomalyType type) {
+    return std::any_of(r.findings.begin(), r.findings.end(), [&](const st::Finding& f) { return f.type == type; });
+}
+
+}  // namespace
+
+TEST(StationModelActivityTest, ProfileCountsOnsetsAndActiveMinutes) {
+    // Bay 0: a session across midnight (no onset), one at 10:00 for 30 minutes, a pause of 10 minutes (same
+    // session), then a new one after 20 idle minutes. Bay 1: a session starting at 00:05.
+    const auto p = st::ToProfile(kDay0, Grid(2, {{0, 0, 30}, {0, 600, 30}, {0, 640, 10}, {0, 670, 20}, {1, 5, 10}}));
+    ASSERT_TRUE(p.HasActivity());
+    EXPECT_DOUBLE_EQ(p.onsets[0][0], 0.0);
+    EXPECT_DOUBLE_EQ(p.onsets[0][10], 1.0);
+    EXPECT_DOUBLE_EQ(p.onsets[0][11], 1.0);
+    EXPECT_DOUBLE_EQ(p.onsets[1][0], 1.0);
+    EXPECT_DOUBLE_EQ(p.active_minutes[0][10], 40.0);
+    EXPECT_DOUBLE_EQ(p.active_minutes[0][11], 20.0);
+    EXPECT_NEAR(p.connectors[0][10], 40 * 7.4 / 60.0, 1e-9);
+    // Hand-built profiles carry no activity: the model judges them on energy alone.
+    EXPECT_FALSE(RegularDay(kDay0, 2).HasActivity());
+}
+
+TEST(StationModelActivityTest, NormalPublicDayIsNotAnomalous) {
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, PublicDay(42, 2)), PublicHistory(42, 2));
+    EXPECT_TRUE(r.enough_history);
+    EXPECT_FALSE(r.is_anomaly);
+}
+
+TEST(StationModelActivityTest, OutageOfSomeHoursWhereSessionsAlwaysStart) {
+    auto charges = PublicDay(42, 2);
+    std::erase_if(charges, [](const Charge& c) { return c.start_minute >= 11 * 60 && c.start_minute < 15 * 60; });
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, charges), PublicHistory(42, 2));
+    ASSERT_TRUE(Has(r, st::AnomalyType::kOutage));
+    EXPECT_EQ(r.findings.front().type, st::AnomalyType::kOutage);
+    EXPECT_EQ(r.findings.front().start_minute, 11 * 60);
+    EXPECT_EQ(r.findings.front().end_minute, 15 * 60);
+}
+
+TEST(StationModelActivityTest, SilenceAsLongAsOnOrdinaryDaysIsNoOutage) {
+    // Every earlier day had four hours without a session somewhere in the day: today's is one of those.
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 42; ++d) {
+        auto charges = PublicDay(d, 2);
+        const int gap = 8 + d % 8;
+        std::erase_if(charges,
+                      [&](const Charge& c) { return c.start_minute / 60 >= gap && c.start_minute / 60 < gap + 4; });
+        hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(2, charges)));
+    }
+    auto charges = PublicDay(42, 2);
+    std::erase_if(charges, [](const Charge& c) { return c.start_minute >= 11 * 60 && c.start_minute < 15 * 60; });
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, charges), hist);
+    EXPECT_FALSE(Has(r, st::AnomalyType::kOutage));
+}
+
+TEST(StationModelActivityTest, SilentDayOfABusyStationWithPastOutages) {
+    // A third of the earlier days were silent (outages, export gaps): on energy alone a silent day is
+    // ordinary; the station starts twelve sessions on every day it works, so it is an outage.
+    auto hist = PublicHistory(42, 2);
+    for (std::size_t d = 0; d < hist.size(); d += 3) {
+        for (auto* v : {&hist[d].connectors, &hist[d].active_minutes, &hist[d].onsets}) {
+            for (auto& c : *v) c.fill(0.0);
+        }
+    }
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {}), hist);
+    ASSERT_TRUE(r.is_anomaly);
+    EXPECT_EQ(r.findings.front().type, st::AnomalyType::kOutage);
+    EXPECT_EQ(r.findings.front().start_minute, 0);
+    // The same history without activity: judged on energy, as before (a drop, not an outage).
+    for (auto& d : hist) d.active_minutes.clear(), d.onsets.clear();
+    EXPECT_FALSE(Has(st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {}), hist), st::AnomalyType::kOutage));
+}
+
+TEST(StationModelActivityTest, ConnectorDownOnABusyDayThoughOftenIdleOnQuietOnes) {
+    // Bay 2 takes its share of sessions on busy days and none on quiet ones (half of the days): silent half
+    // the time, so its own record says nothing; today twenty sessions went to bays 0 and 1 only.
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 42; ++d) {
+        std::vector<Charge> charges;
+        if (d % 2 == 0) {
+            for (int h = 8; h < 20; ++h) charges.push_back({h % 3, h * 60 + 5, 50, 7.4});
+        } else {
+            for (int h : {9, 13, 17}) charges.push_back({h % 2, h * 60 + 5, 50, 7.4});
+        }
+        hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(3, charges)));
+    }
+    std::vector<Charge> today;
+    for (int i = 0; i < 20; ++i) today.push_back({i % 2, 7 * 60 + i * 35, 30, 7.4});
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, today), hist);
+    ASSERT_TRUE(Has(r, st::AnomalyType::kConnectorDown));
+    for (const auto& f : r.findings) {
+        if (f.type == st::AnomalyType::kConnectorDown) {
+            EXPECT_EQ(f.connector, std::optional<std::size_t>(2));
+        }
+    }
+
+    // A bay left idle on busy days before (a bay only some cars fit): not down.
+    for (std::size_t d = 0; d < hist.size(); d += 4) {
+        hist[d].connectors[2].fill(0.0);
+        hist[d].active_minutes[2].fill(0.0);
+        hist[d].onsets[2].fill(0.0);
+    }
+    EXPECT_FALSE(Has(st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, today), hist), st::AnomalyType::kConnectorDown));
+}
+
+TEST(StationModelActivityTest, PowerDropAndSurge) {
+    const auto hist = PublicHistory(42, 2);
+    const auto drop = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, PublicDay(42, 2, 0.5)), hist);
+    ASSERT_TRUE(drop.is_anomaly);
+    EXPECT_EQ(drop.findings.front().type, st::AnomalyType::kEnergyDrop);
+    const auto surge = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, PublicDay(42, 2, 2.0)), hist);
+    ASSERT_TRUE(surge.is_anomaly);
+    EXPECT_EQ(surge.findings.front().type, st::AnomalyType::kEnergySurge);
+}
+
+TEST(StationModelActivityTest, FewerAndShorterVisitsAtTheUsualPowerAreNoDrop) {
+    // The four slowest cars stayed away and the others left after 25 minutes: 60 % less energy, no silence
+    // of three hours, but the cars that came drew their usual power or more.
+    auto hist = PublicHistory(42, 2);
+    auto charges = PublicDay(42, 2);
+    std::erase_if(charges, [](const Charge& c) { return c.kw < 4.0; });
+    for (auto& c : charges) c.minutes = 25;
+    ASSERT_EQ(charges.size(), 8u);
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, charges), hist);
+    EXPECT_FALSE(r.is_anomaly);
+    // Without activity the same day is an energy drop.
+    for (auto& d : hist) d.active_minutes.clear(), d.onsets.clear();
+    const auto energy_only = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, charges), hist);
+    ASSERT_TRUE(energy_only.is_anomaly);
+    EXPECT_EQ(energy_only.findings.front().type, st::AnomalyType::kEnergyDrop);
+}
+
+TEST(StationModelActivityTest, SilenceOnlyADownConnectorExplainsIsNoOutage) {
+    // Bay 0 takes the morning's sessions, bays 1 and 2 the afternoon's: with bay 0 down the station is
+    // silent all morning, which is bay 0's fault, not an outage.
+    auto day = [](bool bay0) {
+        std::vector<Charge> out;
+        for (int h = 8; h < 13; ++h) {
+            if (bay0) out.push_back({0, h * 60 + 5, 50, 7.4});
+        }
+        for (int h = 13; h < 20; ++h) out.push_back({1 + h % 2, h * 60 + 5, 50, 7.4});
+        return out;
+    };
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 42; ++d) hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(3, day(true))));
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, day(false)), hist);
+    ASSERT_TRUE(Has(r, st::AnomalyType::kConnectorDown));
+    EXPECT_FALSE(Has(r, st::AnomalyType::kOutage));
+    // Bays 1 and 2 silent all day, so the afternoon: two connectors at once is rather the station's fault.
+    auto morning = day(true);
+    std::erase_if(morning, [](const Charge& c) { return c.start_minute >= 13 * 60; });
+    const auto outage = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, morning), hist);
+    ASSERT_TRUE(Has(outage, st::AnomalyType::kOutage));
 }
