@@ -15,7 +15,7 @@
 #
 # Environment overrides (defaults in brackets):
 #   CONNECTIONS [16]  W1_SESSIONS [20000]  W2_OPEN [200]  W2_VALUES [1500]  DURATION_LIMIT [120]
-#   BACKEND [sqlite]  NODES [1]  WORKERS [8] (--workers per node)  DB_POOL [8] (--db-pool per node)
+#   BACKEND [sqlite]  NODES [1]  WORKERS [8] (--workers per node)  DB_POOL [12] (--db-pool per node)
 #   PG_SYNC_COMMIT [on]  PG_SHARED_BUFFERS [256MB]  WORKLOADS ["w1 w2"]
 #   BUILD_DIR [build/release]  SKIP_BUILD [0]  KEEP_TMP [0]  EVNI_BINARY / LOADGEN_BINARY (use prebuilt binaries)
 set -euo pipefail
@@ -31,7 +31,7 @@ DURATION_LIMIT="${DURATION_LIMIT:-120}"
 BACKEND="${BACKEND:-sqlite}"
 NODES="${NODES:-1}"
 WORKERS="${WORKERS:-8}"
-DB_POOL="${DB_POOL:-8}"
+DB_POOL="${DB_POOL:-12}"
 PG_SYNC_COMMIT="${PG_SYNC_COMMIT:-on}"
 PG_SHARED_BUFFERS="${PG_SHARED_BUFFERS:-256MB}"
 WORKLOADS="${WORKLOADS:-w1 w2}"

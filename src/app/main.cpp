@@ -333,7 +333,7 @@ int main(int argc, char** argv) {
                      "Database URL (sqlite:///path/file.db or postgresql://user:pass@host:port/db)")
         ->envname("EVNI_DB")
         ->capture_default_str();
-    int db_pool = 8;
+    int db_pool = 12;  // 8 request workers + 2 job workers + the scheduler + one spare
     serve->add_option("--db-pool", db_pool, "PostgreSQL connections per process (at most)")
         ->envname("EVNI_DB_POOL")
         ->check(CLI::Range(1, 1000))
