@@ -47,7 +47,7 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
         "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors", "session_explanations",
         "session_questions", "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
         "data_quality_snapshots", "jobs", "webhooks", "webhook_deliveries", "batches", "batch_items",
-        "station_category_counts", "station_days"], summary
+        "station_category_counts", "station_days", "models", "model_fine_tunes"], summary
     for t in summary["tables"]:
         assert t["sourceRows"] == t["copied"] + t["updated"] + t["skipped"], t
         assert len(t["checksum"]) == 64 and len(t["targetChecksum"]) == 64, t
