@@ -193,6 +193,8 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     models.SetWaker(runner.Waker());
     sessions.SetThresholdSource(
         [&models](storage::Transaction& tx, const std::string& tenant) { return models.ThresholdFor(tx, tenant); });
+    explain.SetThresholdSource(
+        [&models](storage::Transaction& tx, const std::string& tenant) { return models.ThresholdFor(tx, tenant); });
     runner.Register(api::ModelService::kJobKind, [&models](const storage::Job& job) { return models.RunFineTune(job); },
                     {.lease = std::chrono::minutes(10), .max_attempts = 5});
     // Stations: aggregates kept by a session write listener; the station model (daily and on demand).
