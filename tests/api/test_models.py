@@ -231,7 +231,7 @@ def test_fine_tune_calibrates_the_threshold_and_the_next_write_follows_it(env, o
     r = api.get(f"/v1/sessions/{s['sessionId']}/explain", params={"lang": "en", "style": "detailed"})
     assert r.status_code == 200, lib.describe(r)
     text = json.dumps(r.json())
-    assert "not flagged" in text and "threshold 0.5)" not in text, text
+    assert "not flagged" in text and f"threshold {threshold:.2f})" in text, text
     # Another tenant keeps the base model's threshold and cannot see this tenant's model or job.
     assert pit(other, station, 40)["isAnomaly"] is True
     assert [x["id"] for x in models(other)] == [BASE]
