@@ -305,6 +305,24 @@ Result<void> ModelService::FailFineTune(const storage::FineTuneRecord& ft, const
 }
 
 jobs::JobResult ModelService::RunFineTune(const storage::Job& job) {
+    try {
+        return RunFineTuneOnce(job);
+    } catch (const std::exception& e) {
+        // A transient failure is retried by the queue; on the last attempt the fine-tune is marked failed
+        // so that it does not stay `running` for ever.
+        if (job.attempts < kMaxAttempts) throw;
+        const auto payload = ParseObject(job.payload_json);
+        if (const auto* id = payload.if_contains("fineTuneId"); id && id->is_string()) {
+            storage::FineTuneRecord ft;
+            ft.tenant_id = job.tenant_id;
+            ft.id = std::string(id->get_string());
+            FailFineTune(ft, std::string("Internal error: ") + e.what());
+        }
+        return jobs::JobResult::Failed(e.what());
+    }
+}
+
+jobs::JobResult ModelService::RunFineTuneOnce(const storage::Job& job) {
     const auto payload = ParseObject(job.payload_json);
     const auto* id_value = payload.if_contains("fineTuneId");
     if (!id_value || !id_value->is_string()) return jobs::JobResult::Failed("payload without fineTuneId");

@@ -72,6 +72,8 @@ struct ModelServiceOptions {
 class ModelService {
   public:
     static constexpr const char* kJobKind = "model.fine_tune";
+    // Attempts of a fine-tune job whose run throws (register the kind with this max_attempts).
+    static constexpr int kMaxAttempts = 5;
 
     ModelService(storage::Store& store, const Clock& clock, ModelServiceOptions options = {})
         : store_(store), clock_(clock), options_(options) {}
@@ -94,6 +96,7 @@ class ModelService {
     double ThresholdFor(storage::Transaction& tx, const std::string& tenant_id);
 
   private:
+    jobs::JobResult RunFineTuneOnce(const storage::Job& job);
     void Invalidate(const std::string& tenant_id);
     Result<void> FailFineTune(const storage::FineTuneRecord& ft, const std::string& message);
 

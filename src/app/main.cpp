@@ -196,7 +196,7 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     explain.SetThresholdSource(
         [&models](storage::Transaction& tx, const std::string& tenant) { return models.ThresholdFor(tx, tenant); });
     runner.Register(api::ModelService::kJobKind, [&models](const storage::Job& job) { return models.RunFineTune(job); },
-                    {.lease = std::chrono::minutes(10), .max_attempts = 5});
+                    {.lease = std::chrono::minutes(10), .max_attempts = api::ModelService::kMaxAttempts});
     // Stations: aggregates kept by a session write listener; the station model (daily and on demand).
     api::StationAggregatesListener station_aggregates;
     api::StationService stations(*store, clock, events);

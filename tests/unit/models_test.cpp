@@ -2,6 +2,8 @@
 // the models repository on both backends.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "api/model_calibration.h"
 #include "api/model_service.h"
 #include "storage/store.h"
@@ -231,6 +233,31 @@ TEST_P(ModelRepositoryTest, FineTuneJobLifecycle) {
     EXPECT_FALSE(got->result_model_id.has_value());
     EXPECT_FALSE(tx->Models().FindFineTune("t2", "ft1").has_value());
     tx->Commit();
+}
+
+TEST_P(ModelRepositoryTest, ThresholdCacheHonoursItsTtl) {
+    SystemClock clock;
+    api::ModelService forever(*store_, clock);  // TTL 0: until this node changes the model
+    api::ModelServiceOptions o;
+    o.threshold_ttl = std::chrono::milliseconds(20);
+    api::ModelService briefly(*store_, clock, o);
+    auto threshold = [&](api::ModelService& svc) {
+        auto tx = store_->Begin(storage::TxMode::kRead);
+        const double t = svc.ThresholdFor(*tx, "t1");
+        tx->Commit();
+        return t;
+    };
+    EXPECT_DOUBLE_EQ(threshold(forever), 0.5);
+    EXPECT_DOUBLE_EQ(threshold(briefly), 0.5);
+    {
+        // Another node activates a model (written behind both services' backs).
+        auto tx = store_->Begin(storage::TxMode::kWrite);
+        tx->Models().InsertActive(Model("t1", "m1", 0.8, 1'000));
+        tx->Commit();
+    }
+    EXPECT_DOUBLE_EQ(threshold(forever), 0.5);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_DOUBLE_EQ(threshold(briefly), 0.8);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ModelRepositoryTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
