@@ -337,80 +337,80 @@ jobs::JobResult ModelService::RunFineTuneOnce(const storage::Job& job) {
     });
     if (!running) return jobs::JobResult::Done();  // finished by an earlier run
 
+    // Read the job and its labels; the read transaction ends before anything is written.
     std::optional<storage::FineTuneRecord> ft;
+    Result<FineTuneRequest> request = Fail(Error::Internal("not read"));
     std::vector<storage::SessionLabelCounts> counts;
     {
         auto tx = store_.Begin(storage::TxMode::kRead);
         ft = tx->Models().FindFineTune(tenant, id);
         if (ft) {
-            // The filter was validated when the job was created; decode it again from the stored config.
+            // The configuration was validated when the job was created; decode it again from the stored config.
             auto config = ParseObject(ft->config_json);
             json::object body{{"baseModelId", ft->base_model_id}, {"name", ft->name}};
             if (auto* t = config.if_contains("trainingConfig")) body["trainingConfig"] = *t;
             if (auto* d = config.if_contains("dataSource")) body["dataSource"] = *d;
-            auto request = DecodeFineTune(body);
-            if (!request) {
-                tx->Commit();
-                FailFineTune(*ft, "The stored configuration is no longer valid");
-                return jobs::JobResult::Done();
+            request = DecodeFineTune(body);
+            if (request) {
+                counts = tx->Models().LabelCounts(tenant, request->filter, PositiveIssueStatuses(),
+                                                  NegativeIssueStatuses(), options_.max_label_sessions);
             }
-            counts = tx->Models().LabelCounts(tenant, request->filter, PositiveIssueStatuses(), NegativeIssueStatuses(),
-                                              options_.max_label_sessions);
-            auto labels = LabelsFrom(counts);
-            tx->Commit();
-            const std::int64_t used = labels.positives + labels.negatives;
-            if (used < request->min_labels || labels.positives == 0 || labels.negatives == 0) {
-                FailFineTune(*ft,
-                             fmt::format("Too few labelled sessions: {} labelled ({} anomalies, {} not anomalies), at "
-                                         "least {} with both classes are needed. Label sessions by moving their "
-                                         "anomaly issues to CONFIRMED or RESOLVED (an anomaly) or FALSE_POSITIVE or "
-                                         "IGNORED (not an anomaly).",
-                                         used, labels.positives, labels.negatives, request->min_labels));
-                return jobs::JobResult::Done();
-            }
-            const auto chosen = CalibrateThreshold(labels.labels);
-            const auto at_default = Evaluate(labels.labels, kBaseThreshold);
-            storage::ModelRecord m;
-            m.id = "model_" + crypto::RandomHex(12);
-            m.tenant_id = tenant;
-            m.name = ft->name;
-            m.version = std::string(kBaseModelVersion) + "+ft." + ft->id.substr(ft->id.size() - 8);
-            m.base_model = kBaseModelId;
-            m.status = storage::kModelActive;
-            m.threshold = Round4(chosen.threshold);
-            m.metrics_json = Serialize(json::object{
-                {"threshold", m.threshold},
-                {"labelsUsed", used},
-                {"positiveLabels", labels.positives},
-                {"negativeLabels", labels.negatives},
-                {"untriagedSessions", labels.untriaged},
-                {"atThreshold", QualityJson(chosen)},
-                {"atDefaultThreshold", QualityJson(at_default)},
-            });
-            m.description = fmt::format(
-                "Session engine with the decision threshold calibrated to {:.4f} (F1 {:.3f}; {:.3f} at 0.5) on {} "
-                "labelled sessions.",
-                m.threshold, chosen.f1, at_default.f1, used);
-            m.fine_tune_id = ft->id;
-            const bool stored = storage::WithRetry([&] {
-                auto wtx = store_.Begin(storage::TxMode::kWrite);
-                m.created_at = clock_.NowMs();
-                // Exactly once: the model is stored only by the run that finishes the job.
-                if (!wtx->Models().FinishFineTune(tenant, id, storage::kFineTuneCompleted, m.id, std::nullopt,
-                                                  m.created_at)) {
-                    return false;
-                }
-                wtx->Models().InsertActive(m);
-                wtx->AfterCommit([this, tenant] { Invalidate(tenant); });
-                wtx->Commit();
-                return true;
-            });
-            (void)stored;
-            return jobs::JobResult::Done();
         }
         tx->Commit();
     }
-    return jobs::JobResult::Failed("fine-tune " + id + " not found");
+    if (!ft) return jobs::JobResult::Failed("fine-tune " + id + " not found");
+    if (!request) {
+        FailFineTune(*ft, "The stored configuration is no longer valid");
+        return jobs::JobResult::Done();
+    }
+
+    const auto labels = LabelsFrom(counts);
+    const std::int64_t used = labels.positives + labels.negatives;
+    if (used < request->min_labels || labels.positives == 0 || labels.negatives == 0) {
+        FailFineTune(*ft, fmt::format("Too few labelled sessions: {} labelled ({} anomalies, {} not anomalies), at "
+                                      "least {} with both classes are needed. Label sessions by moving their "
+                                      "anomaly issues to CONFIRMED or RESOLVED (an anomaly) or FALSE_POSITIVE or "
+                                      "IGNORED (not an anomaly).",
+                                      used, labels.positives, labels.negatives, request->min_labels));
+        return jobs::JobResult::Done();
+    }
+
+    const auto chosen = CalibrateThreshold(labels.labels);
+    const auto at_default = Evaluate(labels.labels, kBaseThreshold);
+    storage::ModelRecord m;
+    m.id = "model_" + crypto::RandomHex(12);
+    m.tenant_id = tenant;
+    m.name = ft->name;
+    m.version = std::string(kBaseModelVersion) + "+ft." + ft->id.substr(ft->id.size() - 8);
+    m.base_model = kBaseModelId;
+    m.status = storage::kModelActive;
+    m.threshold = Round4(chosen.threshold);
+    m.metrics_json = Serialize(json::object{
+        {"threshold", m.threshold},
+        {"labelsUsed", used},
+        {"positiveLabels", labels.positives},
+        {"negativeLabels", labels.negatives},
+        {"untriagedSessions", labels.untriaged},
+        {"atThreshold", QualityJson(chosen)},
+        {"atDefaultThreshold", QualityJson(at_default)},
+    });
+    m.description = fmt::format(
+        "Session engine with the decision threshold calibrated to {:.4f} (F1 {:.3f}; {:.3f} at 0.5) on {} labelled "
+        "sessions.",
+        m.threshold, chosen.f1, at_default.f1, used);
+    m.fine_tune_id = ft->id;
+    storage::WithRetry([&] {
+        auto tx = store_.Begin(storage::TxMode::kWrite);
+        m.created_at = clock_.NowMs();
+        // Exactly once: the model is stored only by the run that finishes the job.
+        if (!tx->Models().FinishFineTune(tenant, id, storage::kFineTuneCompleted, m.id, std::nullopt, m.created_at)) {
+            return;  // rolled back
+        }
+        tx->Models().InsertActive(m);
+        tx->AfterCommit([this, tenant] { Invalidate(tenant); });
+        tx->Commit();
+    });
+    return jobs::JobResult::Done();
 }
 
 double ModelService::ThresholdFor(storage::Transaction& tx, const std::string& tenant_id) {
