@@ -98,6 +98,7 @@ Result<ExplainService::Loaded> ExplainService::Load(const domain::Principal& who
     in.status = std::string(domain::SessionStatusName(r.client_status, r.analyzed_at.has_value(), r.analysis_failed));
     {
         auto tx = store_.Begin(storage::TxMode::kRead);
+        if (threshold_source_) in.threshold = threshold_source_(*tx, who.tenant_id);
         if (auto org = tx->Organizations().Find(who.tenant_id)) {
             in.organization_tariff_per_kwh = org->tariff_per_kwh;
             in.organization_currency = org->currency;

@@ -73,6 +73,10 @@ class ExplainService {
     using StationContextSource = std::function<std::optional<explain::StationContext>(
         storage::Transaction& tx, const storage::SessionRecord& record)>;
     void SetStationContextSource(StationContextSource source) { station_source_ = std::move(source); }
+    // The tenant's current decision threshold (the active model, docs/models.md), read in the facts'
+    // transaction. Unset: the constructor's threshold.
+    using ThresholdSource = std::function<double(storage::Transaction& tx, const std::string& tenant_id)>;
+    void SetThresholdSource(ThresholdSource source) { threshold_source_ = std::move(source); }
 
   private:
     struct Loaded {
@@ -91,6 +95,7 @@ class ExplainService {
     LlmProvider* llm_;
     double threshold_;
     StationContextSource station_source_;
+    ThresholdSource threshold_source_;
 };
 
 }  // namespace evni::api

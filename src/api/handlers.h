@@ -22,6 +22,8 @@ void AddAnomalyRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddBatchRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddWebhookRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 void AddStationRoutes(std::vector<Route>& routes, const ApiContext& ctx);
+// /v1/models... (models.cpp).
+void AddModelRoutes(std::vector<Route>& routes, const ApiContext& ctx);
 
 // Encodes `v` as the response body with status 200.
 Response JsonResponse(const boost::json::value& v, int status = 200);

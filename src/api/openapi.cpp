@@ -226,6 +226,7 @@ const DocRegistry& DocRegistry::Default() {
         DocumentBatchRoutes(r);
         DocumentWebhookRoutes(r);
         DocumentStationRoutes(r);
+        DocumentModelRoutes(r);
         return r;
     }();
     return registry;

@@ -139,6 +139,7 @@ void DocumentAnomalyRoutes(DocRegistry& registry);
 void DocumentBatchRoutes(DocRegistry& registry);
 void DocumentWebhookRoutes(DocRegistry& registry);
 void DocumentStationRoutes(DocRegistry& registry);
+void DocumentModelRoutes(DocRegistry& registry);
 
 // Every mismatch between the route table and the registry: routes without docs, docs without a
 // route, path parameters not documented, operation ids used twice. Empty when consistent.

@@ -29,6 +29,7 @@ Api::Api(ApiContext ctx) : ctx_(ctx) {
     AddAnomalyRoutes(routes_, ctx_);
     AddWebhookRoutes(routes_, ctx_);
     AddStationRoutes(routes_, ctx_);
+    AddModelRoutes(routes_, ctx_);
 }
 
 Api::~Api() = default;

@@ -28,6 +28,7 @@ class AnomalyService;
 class BatchService;
 class WebhookService;
 class StationService;
+class ModelService;
 
 using Handler = std::function<Result<Response>(Request&)>;
 
@@ -64,6 +65,7 @@ struct ApiContext {
     // picked up at once instead of at the next poll. May be empty (no job runner).
     std::function<void()> wake_jobs{};
     StationService* stations = nullptr;
+    ModelService* models = nullptr;  // /v1/models (docs/models.md)
 };
 
 // The request pipeline above the transport: route match, authentication, role check, handler,

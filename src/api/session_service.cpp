@@ -165,7 +165,7 @@ void SessionService::StoreVerdict(storage::Transaction& tx, SessionRecord& r, co
     r.analysis_version += 1;
     r.anomaly_score = verdict.anomaly_score;
     r.anomaly_confidence = verdict.anomaly_confidence;
-    r.is_anomaly = verdict.anomaly_score >= threshold_;
+    r.is_anomaly = verdict.anomaly_score >= (threshold_source_ ? threshold_source_(tx, r.tenant_id) : threshold_);
     std::set<std::string> categories;
     for (const auto& a : verdict.anomalies) categories.insert(a.category);
     r.anomaly_count = static_cast<std::int64_t>(categories.size());

@@ -68,6 +68,11 @@ class SessionService {
     // order added. Call before serving; the listener must outlive the service.
     void AddListener(SessionWriteListener* listener) { listeners_.push_back(listener); }
 
+    // The decision threshold of a tenant (isAnomaly = anomalyScore >= threshold), asked in each analysing
+    // write's transaction: the tenant's active model (docs/models.md). Unset: the constructor's threshold.
+    using ThresholdSource = std::function<double(storage::Transaction& tx, const std::string& tenant_id)>;
+    void SetThresholdSource(ThresholdSource source) { threshold_source_ = std::move(source); }
+
   private:
     void Notify(storage::Transaction& tx, SessionWriteKind kind, const storage::SessionRecord* before,
                 const storage::SessionRecord& after, std::span<const domain::MeterValue> values = {},
@@ -91,6 +96,7 @@ class SessionService {
     const Clock& clock_;
     Metrics& metrics_;
     double threshold_;
+    ThresholdSource threshold_source_;
     std::vector<SessionWriteListener*> listeners_;
 };
 

@@ -21,6 +21,7 @@
 #include "api/events.h"
 #include "api/explain_service.h"
 #include "api/llm_provider.h"
+#include "api/model_service.h"
 #include "api/openapi.h"
 #include "api/organization_service.h"
 #include "api/routes.h"
@@ -182,6 +183,20 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     batches.SetWaker(runner.Waker());
     runner.Register(api::BatchService::kJobKind, [&batches](const storage::Job& job) { return batches.Process(job); },
                     {.lease = batches.options().lease, .max_attempts = 20});
+    // Models (docs/models.md): the active model's threshold decides isAnomaly; fine-tunes run as jobs.
+    // With PostgreSQL several nodes may run: each trusts its cached threshold for at most 5 s.
+    api::ModelServiceOptions model_options;
+    if (auto db = config::ParseDbUrl(cfg.db); db && db->kind == config::DbKind::kPostgres) {
+        model_options.threshold_ttl = std::chrono::seconds(5);
+    }
+    api::ModelService models(*store, clock, model_options);
+    models.SetWaker(runner.Waker());
+    sessions.SetThresholdSource(
+        [&models](storage::Transaction& tx, const std::string& tenant) { return models.ThresholdFor(tx, tenant); });
+    explain.SetThresholdSource(
+        [&models](storage::Transaction& tx, const std::string& tenant) { return models.ThresholdFor(tx, tenant); });
+    runner.Register(api::ModelService::kJobKind, [&models](const storage::Job& job) { return models.RunFineTune(job); },
+                    {.lease = std::chrono::minutes(10), .max_attempts = api::ModelService::kMaxAttempts});
     // Stations: aggregates kept by a session write listener; the station model (daily and on demand).
     api::StationAggregatesListener station_aggregates;
     api::StationService stations(*store, clock, events);
@@ -203,6 +218,7 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     ctx.explain = &explain;
     ctx.anomalies = &anomalies;
     ctx.batches = &batches;
+    ctx.models = &models;
     // Periodic background tasks register here (Scheduler::Every) before Start().
     Scheduler scheduler;
     // Singleton tasks: with several nodes on one database each interval slot runs on one node.

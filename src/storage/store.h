@@ -18,6 +18,7 @@
 #include "storage/batches.h"
 #include "storage/explanations.h"
 #include "storage/jobs.h"
+#include "storage/models.h"
 #include "storage/station_repository.h"
 #include "storage/table_io.h"
 #include "storage/webhooks.h"
@@ -245,6 +246,7 @@ class Transaction {
     virtual BatchRepository& Batches() = 0;
     virtual WebhookRepository& Webhooks() = 0;
     virtual StationRepository& Stations() = 0;
+    virtual ModelRepository& Models() = 0;
     virtual void Commit() = 0;
 
     // Runs `fn` after Commit() succeeded (e.g. waking this node's job workers for a job enqueued in

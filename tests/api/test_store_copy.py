@@ -47,7 +47,7 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
         "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors", "session_explanations",
         "session_questions", "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
         "data_quality_snapshots", "jobs", "webhooks", "webhook_deliveries", "batches", "batch_items",
-        "station_category_counts", "station_days"], summary
+        "station_category_counts", "station_days", "models", "model_fine_tunes"], summary
     for t in summary["tables"]:
         assert t["sourceRows"] == t["copied"] + t["updated"] + t["skipped"], t
         assert len(t["checksum"]) == 64 and len(t["targetChecksum"]) == 64, t
@@ -111,7 +111,8 @@ def sqlite_tables(path: Path) -> dict:
 
 def api_snapshot(base_url: str, keys: dict) -> dict:
     """What each tenant's admin key reads through the API: sessions (list and detail with meter values and
-    verdicts), API keys (without lastUsedAt, which reading itself updates), organization, members, audit log."""
+    verdicts), API keys (without lastUsedAt, which reading itself updates), organization, members, audit log,
+    models."""
     out = {}
     for name, key in keys.items():
         c = lib.ApiClient(base_url, key)
@@ -129,6 +130,7 @@ def api_snapshot(base_url: str, keys: dict) -> dict:
             "organization": c.get("/v1/organization").json(),
             "members": c.get("/v1/members").json(),
             "audit": audit,
+            "models": c.get("/v1/models").json(),
         }
     return out
 
@@ -170,7 +172,8 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     ref = lib.reference_example(lib.uid("ref"), station)
     ref.update({"evseId": "NL*ABC*E1", "metadata": {"b": 1.5, "a": [1, "x", None], "nested": {"k": True}}})
     a.create_session(ref)
-    a.create_session({"sessionId": lib.uid("kwh"), "chargingStationId": station, "connectorId": "2",
+    kwh = lib.uid("kwh")
+    a.create_session({"sessionId": kwh, "chargingStationId": station, "connectorId": "2",
                       "meterValues": lib.kwh_decrease_values(), "stopReason": "EVDisconnected"})
     # Several chunks: a session grown by appends (incremental analysis state), one replaced by PUT.
     grown = lib.uid("grown")
@@ -200,6 +203,19 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     item = a.get("/v1/anomalies", params={"chargingPointId": station}).json()["content"][0]
     r = a.put(f"/v1/anomalies/issues/{item['issues'][0]['id']}", {"status": "IN_PROGRESS", "assignedTo": "x@y.z"})
     assert r.status_code == 200, lib.describe(r)
+    # Models: a fine-tune on two labelled sessions stores a tenant model (models, model_fine_tunes).
+    for session_id, status in ((kwh, "CONFIRMED"), (replaced, "FALSE_POSITIVE")):
+        for rec in a.get("/v1/anomalies", params={"chargingSessionId": session_id}).json()["content"]:
+            r = a.put(f"/v1/anomalies/issues/{rec['issues'][0]['id']}", {"status": status})
+            assert r.status_code == 200, lib.describe(r)
+    r = a.post("/v1/models/fine-tune", {"baseModelId": "evni-session-engine", "name": "copy",
+                                        "trainingConfig": {"minLabels": 2}, "dataSource": {"type": "sessions"}})
+    assert r.status_code == 200, lib.describe(r)
+    job_url = f"/v1/models/fine-tune/{r.json()['jobId']}"
+    deadline = time.monotonic() + 20
+    while a.get(job_url).json()["status"] != "completed":
+        assert time.monotonic() < deadline, a.get(job_url).json()
+        time.sleep(0.2)
     deadline = time.monotonic() + 20
     while True:
         stats = a.get("/v1/statistics").json()

@@ -78,4 +78,6 @@ std::unique_ptr<AnomalyRepository> MakePgAnomalies(Connection& c) {
     return MakeAnomalyRepository(std::make_unique<Port>(c));
 }
 
+std::unique_ptr<SqlPort> MakePgPort(Connection& c) { return std::make_unique<Port>(c); }
+
 }  // namespace evni::storage::postgres

@@ -644,7 +644,8 @@ class PgTransaction final : public Transaction {
           batches_(NewPgBatches(*lease_)),
           webhooks_(NewPgWebhooks(*lease_)),
           stations_(MakePgStations(*lease_)),
-          soc_priors_(MakeSocPriorRepository(*lease_)) {}
+          soc_priors_(MakeSocPriorRepository(*lease_)),
+          models_(MakeModelRepository(MakePgPort(*lease_))) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -659,6 +660,7 @@ class PgTransaction final : public Transaction {
     BatchRepository& Batches() override { return *batches_; }
     WebhookRepository& Webhooks() override { return *webhooks_; }
     StationRepository& Stations() override { return *stations_; }
+    ModelRepository& Models() override { return *models_; }
     void Commit() override;
 
   private:
@@ -678,6 +680,7 @@ class PgTransaction final : public Transaction {
     std::unique_ptr<WebhookRepository> webhooks_;
     std::unique_ptr<StationRepository> stations_;
     std::unique_ptr<SocPriorRepository> soc_priors_;
+    std::unique_ptr<ModelRepository> models_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -65,4 +65,6 @@ std::unique_ptr<AnomalyRepository> MakeSqliteAnomalies(Connection& c) {
     return MakeAnomalyRepository(std::make_unique<Port>(c));
 }
 
+std::unique_ptr<SqlPort> MakeSqlitePort(Connection& c) { return std::make_unique<Port>(c); }
+
 }  // namespace evni::storage::sqlite

@@ -683,7 +683,8 @@ struct ConnectionRepos {
           batches(NewSqliteBatches(c)),
           webhooks(NewSqliteWebhooks(c)),
           stations(MakeSqliteStations(c)),
-          soc_priors(MakeSocPriorRepository(c)) {}
+          soc_priors(MakeSocPriorRepository(c)),
+          models(MakeModelRepository(MakeSqlitePort(c))) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -697,6 +698,7 @@ struct ConnectionRepos {
     std::unique_ptr<WebhookRepository> webhooks;
     std::unique_ptr<StationRepository> stations;
     std::unique_ptr<SocPriorRepository> soc_priors;
+    std::unique_ptr<ModelRepository> models;
 };
 
 struct PooledConnection {
@@ -724,6 +726,7 @@ class SqliteTransaction final : public Transaction {
     BatchRepository& Batches() override { return *pc_->repos->batches; }
     WebhookRepository& Webhooks() override { return *pc_->repos->webhooks; }
     StationRepository& Stations() override { return *pc_->repos->stations; }
+    ModelRepository& Models() override { return *pc_->repos->models; }
     void Commit() override;
 
   private:
