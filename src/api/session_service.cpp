@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "api/connector_limits.h"
 #include "api/soc_prior.h"
 
 namespace evni::api {
@@ -99,6 +100,10 @@ domain::ConnectorFacts ConnectorFactsFromMetadata(const std::optional<std::strin
 analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r, storage::Transaction* tx) const {
     analysis::AnalysisOptions o;
     o.connector = ConnectorFactsFromMetadata(r.metadata_json);
+    // No maxPowerKw in metadata: the rating learned from the connector's history, if any (docs/analysis.md).
+    if (tx) {
+        if (auto learned = LoadLearnedLimit(*tx, r, o.connector)) o.learned_max_power_kw = learned->max_power_kw;
+    }
     o.now_ms = clock_.NowMs();
     // SESSION_OVERLAP: the other sessions on this connector that meet this one's span.
     if (tx && r.pk != 0 && r.started_at && r.ended_at) {
@@ -295,8 +300,8 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
             sessions.AppendChunk(r, r.next_chunk++, *values);
             if (pre_failed) {
                 MarkFailed(r, pre_error);
-            } else if (!OptionsFor(r, tx.get()).other_sessions.empty()) {
-                // Overlapping sessions on this connector (rare): analyse again with them.
+            } else if (const auto o = OptionsFor(r, tx.get()); !o.other_sessions.empty() || o.learned_max_power_kw) {
+                // Overlapping sessions on this connector (rare), or a learned rating: analyse again with them.
                 AnalyzeFull(*tx, r, &*values);
             } else {
                 StoreVerdict(*tx, r, *pre_verdict, std::move(pre_state));

@@ -16,6 +16,7 @@
 #include "storage/sqlite/sqlite_anomalies.h"
 #include "storage/sqlite/sqlite_batches.h"
 #include "storage/sqlite/sqlite_checkpointer.h"
+#include "storage/sqlite/sqlite_connector_limits.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/sqlite_explain.h"
 #include "storage/sqlite/sqlite_jobs.h"
@@ -683,7 +684,8 @@ struct ConnectionRepos {
           batches(NewSqliteBatches(c)),
           webhooks(NewSqliteWebhooks(c)),
           stations(MakeSqliteStations(c)),
-          soc_priors(MakeSocPriorRepository(c)) {}
+          soc_priors(MakeSocPriorRepository(c)),
+          connector_limits(MakeConnectorLimitRepository(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -697,6 +699,7 @@ struct ConnectionRepos {
     std::unique_ptr<WebhookRepository> webhooks;
     std::unique_ptr<StationRepository> stations;
     std::unique_ptr<SocPriorRepository> soc_priors;
+    std::unique_ptr<ConnectorLimitRepository> connector_limits;
 };
 
 struct PooledConnection {
@@ -718,6 +721,7 @@ class SqliteTransaction final : public Transaction {
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
     SocPriorRepository& SocPriors() override { return *pc_->repos->soc_priors; }
+    ConnectorLimitRepository& ConnectorLimits() override { return *pc_->repos->connector_limits; }
     ExplanationRepository& Explanations() override { return *pc_->repos->explanations; }
     AnomalyRepository& Anomalies() override { return *pc_->repos->anomalies; }
     JobRepository& Jobs() override { return *pc_->repos->jobs; }
