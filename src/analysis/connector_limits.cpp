@@ -194,8 +194,11 @@ std::optional<LearnedLimit> LearnConnectorLimit(std::span<const PowerObservation
     } else if (ac > 0) {
         limit.current_type = "AC";
     }
-    const auto rating = NextStandardRatingKw(kLearnedMargin * second, limit.current_type);
+    auto rating = NextStandardRatingKw(kLearnedMargin * second, limit.current_type);
     if (!rating) return std::nullopt;
+    // DC: the car decides the power far more than the charger (a 150 kW charger may only ever have seen 60 kW
+    // cars), so one step further up, at most the top of the ladder.
+    if (limit.current_type == "DC") rating = NextStandardRatingKw(*rating + 0.01, "DC").value_or(*rating);
     limit.max_power_kw = *rating;
     return limit;
 }

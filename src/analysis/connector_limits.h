@@ -49,7 +49,8 @@ std::optional<double> NextStandardRatingKw(double kw, const std::string& current
 
 // The learned rating from a connector's observations (newest first, the session itself excluded) and the facts
 // its metadata gives: nullopt when metadata gives `maxPowerKw` (metadata wins), with fewer than
-// kMinLearnedSessions observations, or when the rating would be above the ladder. The peak is the second highest
+// kMinLearnedSessions observations, or when the rating would be above the ladder. A DC rating is one step further
+// up (the car, not the charger, decides most DC power), at most 350 kW. The peak is the second highest
 // sustained peak (one odd session does not widen nor fix the limit); the current type is metadata's, else the
 // majority of the observations that know theirs (DC when any session was clearly DC, as AC cannot exceed 44 kW).
 std::optional<LearnedLimit> LearnConnectorLimit(std::span<const PowerObservation> history,

@@ -112,7 +112,8 @@ TEST(ConnectorLimitsRating, NeedsFiveSessionsAndNoMetadataRating) {
     EXPECT_FALSE(analysis::LearnConnectorLimit(h, rated));  // metadata wins
     domain::ConnectorFacts dc;
     dc.current_type = "DC";
-    EXPECT_EQ(analysis::LearnConnectorLimit(h, dc)->max_power_kw, 50.0);  // metadata's current type picks the ladder
+    // Metadata's current type picks the ladder; DC goes one step further up (7 x 1.15 -> 50 -> 100).
+    EXPECT_EQ(analysis::LearnConnectorLimit(h, dc)->max_power_kw, 100.0);
 }
 
 TEST(ConnectorLimitsRating, GenerousAndRobustToOneOddSession) {
@@ -128,7 +129,10 @@ TEST(ConnectorLimitsRating, GenerousAndRobustToOneOddSession) {
     h.insert(h.begin(), Obs(60.0, "DC"));
     const auto l = analysis::LearnConnectorLimit(h, {});
     EXPECT_EQ(l->current_type, "DC");
-    EXPECT_EQ(l->max_power_kw, 50.0);  // second highest 30 x 1.15 -> DC 50
+    EXPECT_EQ(l->max_power_kw, 100.0);  // second highest 30 x 1.15 -> DC 50, one step further: 100
+    // DC at the top of the ladder stays there.
+    std::vector<PowerObservation> dc_fast(5, Obs(200.0, "DC"));
+    EXPECT_EQ(analysis::LearnConnectorLimit(dc_fast, {})->max_power_kw, 350.0);
     // Past the top of the ladder: no learned rating (the physical bound applies).
     std::vector<PowerObservation> fast(5, Obs(330.0, "DC"));
     EXPECT_FALSE(analysis::LearnConnectorLimit(fast, {}));
