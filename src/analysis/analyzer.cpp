@@ -767,6 +767,12 @@ Verdict IncrementalAnalyzer::Current() const {
     return copy.MakeVerdict();
 }
 
+double IncrementalAnalyzer::PeakPowerKw() const {
+    State copy = *state_;
+    copy.Finish();
+    return copy.peak_power_kw;
+}
+
 Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOptions& options) {
     IncrementalAnalyzer analyzer(options);
     IncrementalAnalyzer::State& state = *analyzer.state_;

@@ -85,6 +85,8 @@ class IncrementalAnalyzer {
     bool CanAppend(std::span<const domain::MeterValue> values) const;
     void Append(std::span<const domain::MeterValue> values);
     Verdict Current() const;
+    // The highest primary power reading so far (kW; what POWER_OVER_LIMIT compares with the limit).
+    double PeakPowerKw() const;
 
   private:
     friend Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOptions& options);

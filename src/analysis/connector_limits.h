@@ -47,6 +47,13 @@ struct LearnedLimit {
 // when `current_type` is neither). nullopt above the top of the ladder.
 std::optional<double> NextStandardRatingKw(double kw, const std::string& current_type);
 
+// True when a learned rating `learned_kw` can change the verdict of a session whose highest primary power reading
+// is `peak_power_kw` (IncrementalAnalyzer::PeakPowerKw): only POWER_OVER_LIMIT uses it, and only readings above
+// 1.1 x the limit + 0.2 kW count there. Lets a caller keep a verdict analysed without the learned rating.
+inline bool LearnedLimitMatters(double peak_power_kw, double learned_kw) {
+    return peak_power_kw > 1.1 * learned_kw + 0.2;
+}
+
 // The learned rating from a connector's observations (newest first, the session itself excluded) and the facts
 // its metadata gives: nullopt when metadata gives `maxPowerKw` (metadata wins), with fewer than
 // kMinLearnedSessions observations, or when the rating would be above the ladder. A DC rating is one step further

@@ -163,6 +163,15 @@ TEST(ConnectorLimitsAnalyzer, LearnedRatingFlagsWithReducedConfidence) {
     EXPECT_GT(r->confidence, l->confidence);
 }
 
+TEST(ConnectorLimitsAnalyzer, PeakPowerTellsWhenALearnedRatingMatters) {
+    analysis::IncrementalAnalyzer analyzer{analysis::AnalysisOptions{}};
+    analyzer.Append(Session(kT0, 40, 30.0));
+    EXPECT_NEAR(analyzer.PeakPowerKw(), 30.0, 1e-9);
+    EXPECT_TRUE(analysis::LearnedLimitMatters(analyzer.PeakPowerKw(), 11.0));
+    EXPECT_FALSE(analysis::LearnedLimitMatters(analyzer.PeakPowerKw(), 43.0));
+    EXPECT_FALSE(analysis::LearnedLimitMatters(12.2, 11.0));  // 1.1 x 11 + 0.2 = 12.3
+}
+
 // ------------------------------------------------------------------------------------------ service
 
 class FixedClock final : public Clock {
