@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "analysis/connector_limits.h"
 #include "analysis/generator.h"
 #include "analysis/normalise.h"
 
@@ -349,6 +350,98 @@ std::string DefaultDataDir() {
 
 }  // namespace
 
+// Learned connector limits (docs/analysis.md): the generator analyses each session alone, with metadata, so the
+// figures above never use a learned rating. Here the clean sessions of one connector kind (metadata rating and
+// current type; AC/DC profile for sessions generated without metadata) stand in for one connector's history, in
+// generation order: each clean session is analysed with the rating learned from the (up to 100) clean sessions
+// before it, once there are >= 5; faulty and hard-negative sessions with the rating learned from all clean
+// sessions of their kind. Two settings: metadata without maxPowerKw (currentType and phases kept), and no
+// connector facts at all. Counts POWER_OVER_LIMIT: false findings on clean and hard-negative sessions, recall of
+// the injected ones, each against the same setting without a learned rating (physical bounds) and with metadata.
+void ReportLearnedLimits(const std::vector<Case>& cases) {
+    namespace an = evni::analysis;
+    using Key = std::pair<double, std::string>;
+    auto key_of = [](const GeneratedSession& s) {
+        const std::string type = s.options.connector.current_type.value_or(s.profile.substr(0, 2));
+        return Key{s.options.connector.max_power_kw.value_or(0.0), type};
+    };
+    // keep_type: metadata without maxPowerKw; else no connector facts at all.
+    auto facts_of = [](const GeneratedSession& s, bool keep_type) {
+        evni::domain::ConnectorFacts f;
+        if (keep_type) {
+            f = s.options.connector;
+            f.max_power_kw.reset();
+        }
+        return f;
+    };
+    auto over_limit = [](const GeneratedSession& s, const evni::domain::ConnectorFacts& facts,
+                         std::optional<double> learned) {
+        an::AnalysisOptions o = s.options;
+        o.connector = facts;
+        o.learned_max_power_kw = learned;
+        const Verdict v = Analyze(s.values, o);
+        return std::any_of(v.anomalies.begin(), v.anomalies.end(),
+                           [](const an::Anomaly& a) { return a.category == "POWER_OVER_LIMIT"; });
+    };
+    for (const bool keep_type : {true, false}) {
+        std::map<Key, std::vector<an::PowerObservation>> history;  // newest last
+        auto learned_for = [&](const GeneratedSession& s) -> std::optional<double> {
+            auto it = history.find(key_of(s));
+            if (it == history.end()) return std::nullopt;
+            const auto& h = it->second;
+            const std::size_t n = std::min<std::size_t>(h.size(), an::kLearnedHistoryLimit);
+            const std::vector<an::PowerObservation> newest(h.rbegin(), h.rbegin() + static_cast<std::ptrdiff_t>(n));
+            const auto l = an::LearnConnectorLimit(newest, facts_of(s, keep_type));
+            return l ? std::optional<double>(l->max_power_kw) : std::nullopt;
+        };
+        int clean = 0, with_learned = 0, fp_learned = 0, fp_physical = 0, fp_metadata = 0;
+        for (const Case& c : cases) {
+            if (c.kind != Kind::kClean) continue;
+            const auto learned = learned_for(c.session);
+            const auto facts = facts_of(c.session, keep_type);
+            ++clean;
+            if (learned) ++with_learned;
+            if (learned && over_limit(c.session, facts, learned)) {
+                ++fp_learned;
+                const auto o = an::ObserveSessionPower(c.session.values);
+                std::printf("  learned-limit FP %s (%s): learned %.1f kW, sustained peak %.1f kW\n",
+                            c.session.id.c_str(), c.session.profile.c_str(), *learned, o ? o->sustained_peak_kw : 0.0);
+            }
+            fp_physical += over_limit(c.session, facts, std::nullopt) ? 1 : 0;
+            fp_metadata += over_limit(c.session, c.session.options.connector, std::nullopt) ? 1 : 0;
+            if (auto o = an::ObserveSessionPower(c.session.values)) history[key_of(c.session)].push_back(*o);
+        }
+        int hard = 0, hard_learned = 0, hard_physical = 0;
+        int faults = 0, found_learned = 0, found_physical = 0, found_metadata = 0;
+        for (const Case& c : cases) {
+            if (c.kind == Kind::kClean) continue;
+            const auto learned = learned_for(c.session);
+            const auto facts = facts_of(c.session, keep_type);
+            if (c.kind == Kind::kHardNegative) {
+                ++hard;
+                hard_learned += over_limit(c.session, facts, learned) ? 1 : 0;
+                hard_physical += over_limit(c.session, facts, std::nullopt) ? 1 : 0;
+                continue;
+            }
+            if (std::none_of(c.session.labels.begin(), c.session.labels.end(),
+                             [](const Label& l) { return l.category == "POWER_OVER_LIMIT"; }))
+                continue;
+            ++faults;
+            found_learned += over_limit(c.session, facts, learned) ? 1 : 0;
+            found_physical += over_limit(c.session, facts, std::nullopt) ? 1 : 0;
+            found_metadata += over_limit(c.session, c.session.options.connector, std::nullopt) ? 1 : 0;
+        }
+        std::printf("learned connector limits, %s: clean sessions with a learned rating %d/%d\n",
+                    keep_type ? "metadata without maxPowerKw" : "no connector facts", with_learned, clean);
+        std::printf(
+            "  POWER_OVER_LIMIT on clean: learned %d, physical bound %d, metadata %d | on hard negatives: "
+            "learned %d, physical bound %d (of %d)\n",
+            fp_learned, fp_physical, fp_metadata, hard_learned, hard_physical, hard);
+        std::printf("  injected POWER_OVER_LIMIT found: learned %d/%d, physical bound %d/%d, metadata %d/%d\n",
+                    found_learned, faults, found_physical, faults, found_metadata, faults);
+    }
+}
+
 int main(int argc, char** argv) {
     std::string data_dir = DefaultDataDir();
     std::uint64_t seed = 20260227;
@@ -447,5 +540,6 @@ int main(int argc, char** argv) {
     Print("robust z-score", robust_report, false);
     std::printf("engine throughput on this set: %.0f meter values/s (%.2f s)\n", static_cast<double>(values) / seconds,
                 seconds);
+    ReportLearnedLimits(cases);
     return 0;
 }

@@ -430,7 +430,13 @@ void IncrementalAnalyzer::State::FlushPending() {
     // The power limit: rating (or physical bound) and Power.Offered, with one reading of grace after the
     // offer steps down (the car follows within seconds, the reading may predate that).
     {
-        const double rated = RatedLimitKw(options.connector, ac_inferred);
+        double rated = RatedLimitKw(options.connector, ac_inferred);
+        bool learned = false;
+        if (!options.connector.max_power_kw && options.learned_max_power_kw && *options.learned_max_power_kw > 0.0 &&
+            *options.learned_max_power_kw < rated) {
+            rated = *options.learned_max_power_kw;
+            learned = true;
+        }
         double limit = rated;
         if (offered_kw_known) {
             double offered = std::max(offered_kw, 0.0);
@@ -442,6 +448,7 @@ void IncrementalAnalyzer::State::FlushPending() {
         }
         signals.limit_kw = limit;
         signals.limit_from_rating = options.connector.max_power_kw.has_value();
+        signals.limit_learned = learned && !signals.limit_from_offered;
         signals.limit_changed = groups > 0 && limit != limit_prev_kw;
         limit_prev_kw = limit;
         offered_prev_known = offered_kw_known;
@@ -758,6 +765,12 @@ Verdict IncrementalAnalyzer::Current() const {
     State copy = *state_;
     copy.Finish();
     return copy.MakeVerdict();
+}
+
+double IncrementalAnalyzer::PeakPowerKw() const {
+    State copy = *state_;
+    copy.Finish();
+    return copy.peak_power_kw;
 }
 
 Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOptions& options) {

@@ -50,6 +50,10 @@ struct AnalysisOptions {
     // Connector rating, current type and phases from the session or station metadata (limits for
     // POWER_OVER_LIMIT and ENERGY_SPIKE; without them: physical bounds AC 44 kW, DC 400 kW).
     domain::ConnectorFacts connector;
+    // The connector's rating learned from its history (analysis/connector_limits.h) when metadata gives no
+    // maxPowerKw: POWER_OVER_LIMIT holds power to it (at most the physical bound) with reduced confidence.
+    // Ignored when connector.max_power_kw is set (metadata wins); never used for ENERGY_SPIKE's hard bound.
+    std::optional<double> learned_max_power_kw;
     // Injected clock: values more than 5 min after it are TIMESTAMP_INVALID (and left out of the series).
     // 0 disables the check. A value is judged when it is analysed first, so an incremental state keeps the
     // judgement of the request that brought the value.
@@ -81,6 +85,8 @@ class IncrementalAnalyzer {
     bool CanAppend(std::span<const domain::MeterValue> values) const;
     void Append(std::span<const domain::MeterValue> values);
     Verdict Current() const;
+    // The highest primary power reading so far (kW; what POWER_OVER_LIMIT compares with the limit).
+    double PeakPowerKw() const;
 
   private:
     friend Verdict Analyze(std::span<const domain::MeterValue> values, const AnalysisOptions& options);

@@ -636,6 +636,7 @@ void PowerOverLimitDetector::OnGroup(const GroupSignals& s, double quantum_kwh, 
         limit_kw = std::min(limit_kw, s.limit_kw);
         if (s.limit_from_offered) flags |= 1;
         if (s.limit_from_rating) flags |= 2;
+        if (s.limit_learned) flags |= 4;
     } else if (open) {
         Close(s.imported_clean_kwh, s.cum_power_kwh, quantum_kwh, sink);
     }
@@ -1003,6 +1004,8 @@ Anomaly ScoreAnomaly(const AnomalyRecord& record, const SessionContext& context)
             if (record.flags & 2) confidence += 0.15;
             if (record.flags & 1) confidence += 0.1;
             if (record.count >= 3) confidence += 0.1;
+            // A learned rating is an inference from history: below a metadata rating and the physical bound.
+            if (record.flags & 4) confidence = std::min(confidence - 0.1, 0.6);
             break;
         }
         case Category::kSocJump: {

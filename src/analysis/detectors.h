@@ -106,6 +106,7 @@ struct GroupSignals {
     double limit_kw = 0.0;
     bool limit_from_offered = false;
     bool limit_from_rating = false;
+    bool limit_learned = false;  // the limit is the connector's learned rating (AnalysisOptions)
     bool limit_changed = false;  // the limit differs from the previous timestamp's
 };
 
@@ -338,7 +339,8 @@ struct PowerMismatchDetector {
 // a limit that did not just change. Power.Offered counts with one reading of grace after a step down (the car
 // follows within seconds). Dropped when a fine register over the same stretch delivered < 75 % of what the
 // power claims (then the power reading is wrong: ENERGY_POWER_MISMATCH). magnitude = highest power / limit,
-// aux = limit kW, count = readings, flags: bit0 limit from Power.Offered, bit1 from the connector rating.
+// aux = limit kW, count = readings, flags: bit0 limit from Power.Offered, bit1 from the connector rating,
+// bit2 from the connector's learned rating (history, not metadata: reduced confidence).
 struct PowerOverLimitDetector {
     bool open = false;
     domain::EpochMs start_ms = 0;

@@ -52,7 +52,9 @@ const std::vector<CategoryInfo>& CategoryCatalogue() {
          "calibration, wrong phase sum.",
          1.0},
         {"POWER_OVER_LIMIT", "Power over limit",
-         "Power above the connector's limit (metadata maxPowerKw, or Power.Offered) by more than 10 %.", 1.0},
+         "Power above the connector's limit (metadata maxPowerKw, or Power.Offered, else the rating learned from the "
+         "connector's history) by more than 10 %.",
+         1.0},
         {"SOC_DECREASE", "SoC decrease", "The state of charge falls while energy is being imported.", 1.0},
         {"SOC_JUMP", "SoC jump",
          "An SoC step implausible for the energy delivered (implied battery outside 10-250 kWh), or a jump to "

@@ -178,7 +178,9 @@ Set `EVNI=http://127.0.0.1:8080` and `KEY=<your API key>`.
 Meter value fields: `timestamp` and `value` (a number, or a numeric string as OCPP 1.6 sends, 0 to
 10,000,000,000) are required; `measurand`, `unit`, `phase`, `location` (strings, stored as sent) and
 `reconstructed` are optional. Session `metadata` may carry connector facts for the detectors:
-`maxPowerKw`, `currentType` ("AC"/"DC"), `phases`.
+`maxPowerKw`, `currentType` ("AC"/"DC"), `phases`. Without `maxPowerKw`, a connector with >= 5 sessions
+of history gets a rating learned from them (the next standard rating above its sustained peaks;
+findings against it have reduced confidence).
 
 ## Verdict
 

@@ -529,7 +529,9 @@ const std::vector<Category>& AnomalyCategories() {
          "management nor by a short EV-side pause"},
         {"STUCK_REGISTER", "the register stays flat while power > 1 kW for at least 5 min"},
         {"ENERGY_POWER_MISMATCH", "integrated power and register delta disagree by > 25 % over at least 15 min"},
-        {"POWER_OVER_LIMIT", "power above the connector's limit (metadata maxPowerKw, or Power.Offered) by > 10 %"},
+        {"POWER_OVER_LIMIT",
+         "power above the connector's limit (metadata maxPowerKw, or Power.Offered, else the rating learned from the "
+         "connector's history) by > 10 %"},
         {"SOC_DECREASE", "SoC falls while energy is being imported"},
         {"SOC_JUMP", "an SoC step implausible for the energy delivered, or a jump to 100 %"},
         {"ZERO_ENERGY", "a session of at least 10 min delivers < 0.1 kWh"},

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "api/connector_limits.h"
 #include "api/soc_prior.h"
 
 namespace evni::api {
@@ -99,6 +100,10 @@ domain::ConnectorFacts ConnectorFactsFromMetadata(const std::optional<std::strin
 analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r, storage::Transaction* tx) const {
     analysis::AnalysisOptions o;
     o.connector = ConnectorFactsFromMetadata(r.metadata_json);
+    // No maxPowerKw in metadata: the rating learned from the connector's history, if any (docs/analysis.md).
+    if (tx) {
+        if (auto learned = LoadLearnedLimit(*tx, r, o.connector)) o.learned_max_power_kw = learned->max_power_kw;
+    }
     o.now_ms = clock_.NowMs();
     // SESSION_OVERLAP: the other sessions on this connector that meet this one's span.
     if (tx && r.pk != 0 && r.started_at && r.ended_at) {
@@ -260,6 +265,7 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
     // The common case is a new session: sort and analyse its values before taking the write lock.
     std::optional<analysis::Verdict> pre_verdict;
     std::vector<std::uint8_t> pre_state;
+    double pre_peak_kw = 0.0;
     bool pre_failed = false;
     std::string pre_error;
     SessionRecord fresh;
@@ -272,6 +278,7 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
             analyzer.Append(sorted);
             pre_verdict = analyzer.Current();
             pre_state = analyzer.Serialize();
+            pre_peak_kw = analyzer.PeakPowerKw();
         } catch (const std::exception& e) {
             pre_failed = true;
             pre_error = e.what();
@@ -295,8 +302,12 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
             sessions.AppendChunk(r, r.next_chunk++, *values);
             if (pre_failed) {
                 MarkFailed(r, pre_error);
-            } else if (!OptionsFor(r, tx.get()).other_sessions.empty()) {
-                // Overlapping sessions on this connector (rare): analyse again with them.
+            } else if (const auto o = OptionsFor(r, tx.get());
+                       !o.other_sessions.empty() ||
+                       (o.learned_max_power_kw &&
+                        analysis::LearnedLimitMatters(pre_peak_kw, *o.learned_max_power_kw))) {
+                // Overlapping sessions on this connector (rare), or power above a learned rating (the pre-analysis
+                // had no database): analyse again with them.
                 AnalyzeFull(*tx, r, &*values);
             } else {
                 StoreVerdict(*tx, r, *pre_verdict, std::move(pre_state));

@@ -17,6 +17,7 @@
 #include "api/anomaly_service.h"
 #include "api/api_key_service.h"
 #include "api/batch_service.h"
+#include "api/connector_limits.h"
 #include "api/event_log.h"
 #include "api/events.h"
 #include "api/explain_service.h"
@@ -139,6 +140,8 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::SessionService sessions(*store, clock, metrics);
     api::SocPriorListener soc_priors(clock);  // per-connector capacity history for the SoC reconstruction
     sessions.AddListener(&soc_priors);
+    api::ConnectorLimitListener connector_limits(clock);  // per-connector power history: learned ratings
+    sessions.AddListener(&connector_limits);
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
     jobs::RunnerOptions runner_options;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "analysis/connector_limits.h"
 #include "analysis/soc_prior.h"
 #include "domain/meter_value.h"
 #include "domain/organization.h"
@@ -229,6 +230,34 @@ class SocPriorRepository {
                                                                        std::int64_t exclude_pk, std::int64_t limit) = 0;
 };
 
+// What each session showed about its connector's power, per connector: the history behind the learned rating
+// (analysis/connector_limits.h, docs/analysis.md). One row per session with enough charging minutes.
+struct PowerObservationRecord {
+    std::string tenant_id;
+    std::int64_t session_pk = 0;
+    std::string station_id;
+    std::string connector_id;  // "" when the session names no connector
+    analysis::PowerObservation observation;
+    domain::EpochMs updated_at = 0;
+};
+
+class ConnectorLimitRepository {
+  public:
+    virtual ~ConnectorLimitRepository() = default;
+    // Inserts the session's observation, or replaces it (station and connector included).
+    virtual void Upsert(const PowerObservationRecord& record) = 0;
+    // Removes the session's observation; no-op when there is none.
+    virtual void Delete(const std::string& tenant_id, std::int64_t session_pk) = 0;
+    // Moves the session's observation to another station/connector; no-op when there is none.
+    virtual void Move(const std::string& tenant_id, std::int64_t session_pk, const std::string& station_id,
+                      const std::string& connector_id) = 0;
+    // The newest `limit` observations on the connector, newest first, without session `exclude_pk`.
+    virtual std::vector<analysis::PowerObservation> ForConnector(const std::string& tenant_id,
+                                                                 const std::string& station_id,
+                                                                 const std::string& connector_id,
+                                                                 std::int64_t exclude_pk, std::int64_t limit) = 0;
+};
+
 // One unit of work. Destroying it without Commit() rolls back.
 class Transaction {
   public:
@@ -240,6 +269,7 @@ class Transaction {
     virtual MemberRepository& Members() = 0;
     virtual AuditRepository& Audit() = 0;
     virtual SocPriorRepository& SocPriors() = 0;
+    virtual ConnectorLimitRepository& ConnectorLimits() = 0;
     virtual ExplanationRepository& Explanations() = 0;
     virtual AnomalyRepository& Anomalies() = 0;
     virtual JobRepository& Jobs() = 0;

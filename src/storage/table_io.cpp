@@ -153,6 +153,16 @@ const std::vector<TableSpec>& CopyTables() {
           {"observed_at", T::kTime},
           {"updated_at", T::kTime},
           {"ev_max_power_kw", T::kReal}}},  // migration 0010
+        {"connector_power_observations",    // migration 0011
+         {{"session_pk", T::kInt},
+          {"tenant_id", T::kText},
+          {"station_id", T::kText},
+          {"connector_id", T::kText},
+          {"sustained_peak_kw", T::kReal},
+          {"current_type", T::kText},
+          {"phases", T::kInt},
+          {"observed_at", T::kTime},
+          {"updated_at", T::kTime}}},
         // Explain and ask (migrations 0006).
         {"session_explanations",
          {{"session_pk", T::kInt},

@@ -44,8 +44,8 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
     assert summary["ok"] is expect_ok, summary
     assert [t["table"] for t in summary["tables"]] == [
         "tenants", "organizations", "members", "api_keys", "invitations", "audit_log", "stations", "connectors",
-        "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors", "session_explanations",
-        "session_questions", "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
+        "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors", "connector_power_observations",
+        "session_explanations", "session_questions", "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
         "data_quality_snapshots", "jobs", "webhooks", "webhook_deliveries", "batches", "batch_items",
         "station_category_counts", "station_days", "models", "model_fine_tunes"], summary
     for t in summary["tables"]:

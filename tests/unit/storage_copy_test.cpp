@@ -82,6 +82,14 @@ void Populate(Store& store) {
                                         {7.4 + i, 100.0 / 3.0, 0.25 * (i + 1), kT0 + i},
                                         kT0 + 4});
             }
+            if (i != 2) {
+                tx->ConnectorLimits().Upsert({r.tenant_id,
+                                              r.pk,
+                                              r.station_id,
+                                              r.connector_id.value_or(""),
+                                              {7.2 + i, i == 1 ? "" : "AC", i, kT0 + 60'000 + i},
+                                              kT0 + 4});
+            }
             tx->Explanations().Save({t, r.pk, "pl", "short", 1, "0123abcd", "Sesja \xC5\x82", "builtin", kT0 + 4});
             tx->Explanations().LogQuestion(
                 {0, t, r.pk, kT0 + 5, "api-key:ops", "Ile energii?", "pl", "energy", "9,74 kWh", "builtin", i != 2});
@@ -146,6 +154,7 @@ TEST_P(StorageCopyTest, RoundTripIsIdenticalAndRerunsSkip) {
     EXPECT_EQ(Table(report, "session_anomalies").source_rows, 6);
     EXPECT_EQ(Table(report, "connectors").copied, 4);
     EXPECT_EQ(Table(report, "connector_soc_priors").copied, 4);
+    EXPECT_EQ(Table(report, "connector_power_observations").copied, 4);
     EXPECT_EQ(Sum(report, &TableCopyReport::copied), Sum(report, &TableCopyReport::source_rows));
 
     // Again: nothing to do.

@@ -6,6 +6,7 @@
 #include "storage/migrations.h"
 #include "storage/postgres/pg_anomalies.h"
 #include "storage/postgres/pg_batches.h"
+#include "storage/postgres/pg_connector_limits.h"
 #include "storage/postgres/pg_db.h"
 #include "storage/postgres/pg_explain.h"
 #include "storage/postgres/pg_jobs.h"
@@ -645,7 +646,8 @@ class PgTransaction final : public Transaction {
           webhooks_(NewPgWebhooks(*lease_)),
           stations_(MakePgStations(*lease_)),
           soc_priors_(MakeSocPriorRepository(*lease_)),
-          models_(MakeModelRepository(MakePgPort(*lease_))) {}
+          models_(MakeModelRepository(MakePgPort(*lease_))),
+          connector_limits_(MakeConnectorLimitRepository(*lease_)) {}
     ~PgTransaction() override;
     TenantRepository& Tenants() override { return tenants_; }
     ApiKeyRepository& ApiKeys() override { return keys_; }
@@ -654,6 +656,7 @@ class PgTransaction final : public Transaction {
     MemberRepository& Members() override { return members_; }
     AuditRepository& Audit() override { return audit_; }
     SocPriorRepository& SocPriors() override { return *soc_priors_; }
+    ConnectorLimitRepository& ConnectorLimits() override { return *connector_limits_; }
     ExplanationRepository& Explanations() override { return *explanations_; }
     AnomalyRepository& Anomalies() override { return *anomalies_; }
     JobRepository& Jobs() override { return *jobs_; }
@@ -681,6 +684,7 @@ class PgTransaction final : public Transaction {
     std::unique_ptr<StationRepository> stations_;
     std::unique_ptr<SocPriorRepository> soc_priors_;
     std::unique_ptr<ModelRepository> models_;
+    std::unique_ptr<ConnectorLimitRepository> connector_limits_;
     bool done_ = false;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -16,6 +16,7 @@
 #include "storage/sqlite/sqlite_anomalies.h"
 #include "storage/sqlite/sqlite_batches.h"
 #include "storage/sqlite/sqlite_checkpointer.h"
+#include "storage/sqlite/sqlite_connector_limits.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/sqlite_explain.h"
 #include "storage/sqlite/sqlite_jobs.h"
@@ -684,7 +685,8 @@ struct ConnectionRepos {
           webhooks(NewSqliteWebhooks(c)),
           stations(MakeSqliteStations(c)),
           soc_priors(MakeSocPriorRepository(c)),
-          models(MakeModelRepository(MakeSqlitePort(c))) {}
+          models(MakeModelRepository(MakeSqlitePort(c))),
+          connector_limits(MakeConnectorLimitRepository(c)) {}
     SqliteTenants tenants;
     SqliteApiKeys keys;
     SqliteSessions sessions;
@@ -699,6 +701,7 @@ struct ConnectionRepos {
     std::unique_ptr<StationRepository> stations;
     std::unique_ptr<SocPriorRepository> soc_priors;
     std::unique_ptr<ModelRepository> models;
+    std::unique_ptr<ConnectorLimitRepository> connector_limits;
 };
 
 struct PooledConnection {
@@ -720,6 +723,7 @@ class SqliteTransaction final : public Transaction {
     MemberRepository& Members() override { return pc_->repos->members; }
     AuditRepository& Audit() override { return pc_->repos->audit; }
     SocPriorRepository& SocPriors() override { return *pc_->repos->soc_priors; }
+    ConnectorLimitRepository& ConnectorLimits() override { return *pc_->repos->connector_limits; }
     ExplanationRepository& Explanations() override { return *pc_->repos->explanations; }
     AnomalyRepository& Anomalies() override { return *pc_->repos->anomalies; }
     JobRepository& Jobs() override { return *pc_->repos->jobs; }

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <memory>
+
+#include "storage/postgres/pg_db.h"
+#include "storage/store.h"
+
+namespace evni::storage::postgres {
+
+// The ConnectorLimitRepository over one connection (table connector_power_observations, migration 0011).
+std::unique_ptr<ConnectorLimitRepository> MakeConnectorLimitRepository(Connection& connection);
+
+}  // namespace evni::storage::postgres
