@@ -41,20 +41,10 @@ struct SeriesEntry {
     UnitEvidence evidence;
 };
 
+// 0..2 for L1..L3; -1 for the unphased value and for phases that are not part of a total.
 int PhaseIndex(Phase phase) {
-    switch (phase) {
-        case Phase::kL1:
-        case Phase::kL1N:
-            return 0;
-        case Phase::kL2:
-        case Phase::kL2N:
-            return 1;
-        case Phase::kL3:
-        case Phase::kL3N:
-            return 2;
-        default:
-            return -1;  // N, line-to-line and unknown phases are not part of a total
-    }
+    const int slot = PhaseSlot(phase);
+    return slot > 0 ? slot - 1 : -1;
 }
 
 // The values of one series family at one timestamp: the unphased value and L1..L3 (first value wins).

@@ -21,25 +21,6 @@ constexpr double kSustainedQuantile = 0.9;
 constexpr std::array<double, 5> kAcLadder{3.7, 7.4, 11.0, 22.0, 43.0};
 constexpr std::array<double, 4> kDcLadder{50.0, 100.0, 150.0, 350.0};
 
-// 0 for no phase, 1..3 for L1..L3 (also line to neutral), -1 for other phase tags.
-int PhaseIndex(Phase p) {
-    switch (p) {
-        case Phase::kNone:
-            return 0;
-        case Phase::kL1:
-        case Phase::kL1N:
-            return 1;
-        case Phase::kL2:
-        case Phase::kL2N:
-            return 2;
-        case Phase::kL3:
-        case Phase::kL3N:
-            return 3;
-        default:
-            return -1;
-    }
-}
-
 bool AtConnector(Location l) { return l == Location::kOutlet || l == Location::kInlet || l == Location::kCable; }
 
 double Quantile(std::vector<double> v, double q) {
@@ -64,7 +45,7 @@ std::optional<PowerObservation> ObserveSessionPower(std::span<const domain::Mete
         const bool energy = r->measurand == Measurand::kEnergyActiveImportRegister;
         const bool current = r->measurand == Measurand::kCurrentImport;
         if (!power && !energy && !current && r->measurand != Measurand::kVoltage) continue;
-        const int phase = PhaseIndex(r->phase);
+        const int phase = PhaseSlot(r->phase);
         if (phase < 0) continue;
         if (phase > 0) phase_tagged = true;
         if (r->measurand == Measurand::kVoltage) continue;
@@ -84,7 +65,7 @@ std::optional<PowerObservation> ObserveSessionPower(std::span<const domain::Mete
         if (auto it = evidence.find(SeriesKey(r)); it != evidence.end()) kilo = DecidesKilo(it->second);
         const auto value = ToCanonical(QuantityOf(r.measurand), ResolveUnit(r.measurand, r.unit, kilo), r.raw);
         if (!value || !std::isfinite(*value)) continue;
-        const int phase = PhaseIndex(r.phase);
+        const int phase = PhaseSlot(r.phase);
         if (r.measurand == Measurand::kCurrentImport) {
             if (phase > 0 && *value > kPhaseCurrentA) phase_used[static_cast<std::size_t>(phase)] = true;
             continue;

@@ -327,4 +327,22 @@ Unit ResolveUnit(Measurand measurand, Unit unit, bool kilo) {
     }
 }
 
+int PhaseSlot(Phase phase) {
+    switch (phase) {
+        case Phase::kNone:
+            return 0;
+        case Phase::kL1:
+        case Phase::kL1N:
+            return 1;
+        case Phase::kL2:
+        case Phase::kL2N:
+            return 2;
+        case Phase::kL3:
+        case Phase::kL3N:
+            return 3;
+        default:
+            return -1;
+    }
+}
+
 }  // namespace evni::analysis

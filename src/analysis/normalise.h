@@ -61,6 +61,10 @@ enum class Phase : std::uint8_t {
     kCount,
 };
 
+// Where a reading goes in a total: 0 for the unphased value, 1..3 for L1..L3 (line to neutral too), -1 for
+// phases that are not part of a total (N, line to line, unknown).
+int PhaseSlot(Phase phase);
+
 enum class Location : std::uint8_t { kOutlet, kInlet, kCable, kEv, kBody, kOther, kCount };
 
 enum class Unit : std::uint8_t {

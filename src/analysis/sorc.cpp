@@ -37,24 +37,6 @@ struct Series {
     double quantum_kwh = 0.0;     // smallest register rise seen (meter resolution)
 };
 
-int PhaseSlot(Phase phase) {
-    switch (phase) {
-        case Phase::kNone:
-            return 0;
-        case Phase::kL1:
-        case Phase::kL1N:
-            return 1;
-        case Phase::kL2:
-        case Phase::kL2N:
-            return 2;
-        case Phase::kL3:
-        case Phase::kL3N:
-            return 3;
-        default:
-            return -1;  // N and line-to-line values are not part of a total
-    }
-}
-
 struct Converted {
     EpochMs t = 0;
     int slot = 0;

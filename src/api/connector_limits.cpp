@@ -1,22 +1,6 @@
 #include "api/connector_limits.h"
 
-#include <bit>
-
 namespace evni::api {
-namespace {
-
-bool Completed(const storage::SessionRecord& r) {
-    return r.client_status == domain::ClientStatus::kCompleted || r.stop_reason.has_value();
-}
-
-// True when the value count went past a power of two (8, 16, 32, ...) with this write.
-bool CrossesPowerOfTwo(std::int64_t before, std::int64_t after) {
-    if (after < 8 || after <= before) return false;
-    return std::bit_width(static_cast<std::uint64_t>(after)) > std::bit_width(static_cast<std::uint64_t>(before));
-}
-
-}  // namespace
-
 void ConnectorLimitListener::OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) {
     const storage::SessionRecord& r = write.after;
     if (r.pk == 0) return;
@@ -26,7 +10,7 @@ void ConnectorLimitListener::OnSessionWritten(storage::Transaction& tx, const Se
         write.before && (write.before->station_id != r.station_id || write.before->connector_id != r.connector_id);
     bool observe = write.values_complete;
     if (!write.values_complete) {
-        const bool completed_now = Completed(r) && !(write.before && Completed(*write.before));
+        const bool completed_now = SessionCompleted(r) && !(write.before && SessionCompleted(*write.before));
         const std::int64_t count_before = write.before ? write.before->value_count : 0;
         observe = (completed_now && r.value_count > 0) ||
                   (!write.values.empty() && CrossesPowerOfTwo(count_before, r.value_count));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <bit>
+#include <cstdint>
 #include <span>
 
 #include "domain/meter_value.h"
@@ -26,6 +28,18 @@ struct SessionWrite {
         return before ? after.analysis_version != before->analysis_version : after.analysis_version > 0;
     }
 };
+
+// A session the client finished (status completed, or a stop reason given).
+inline bool SessionCompleted(const storage::SessionRecord& r) {
+    return r.client_status == domain::ClientStatus::kCompleted || r.stop_reason.has_value();
+}
+
+// True when the value count went past a power of two (8, 16, 32, ...) with this write: listeners that
+// re-read a growing session do it that often, so its cost stays linear in the session's length.
+inline bool CrossesPowerOfTwo(std::int64_t before, std::int64_t after) {
+    if (after < 8 || after <= before) return false;
+    return std::bit_width(static_cast<std::uint64_t>(after)) > std::bit_width(static_cast<std::uint64_t>(before));
+}
 
 // Keeps derived data (anomaly records, station aggregates, event outbox, ...) in step with every
 // session write. Called in the write's transaction before it commits: a listener that throws rolls

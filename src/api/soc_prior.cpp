@@ -1,6 +1,5 @@
 #include "api/soc_prior.h"
 
-#include <bit>
 #include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
@@ -24,16 +23,6 @@ int CountSoc(std::span<const domain::MeterValue> values) {
     return n;
 }
 
-bool Completed(const storage::SessionRecord& r) {
-    return r.client_status == domain::ClientStatus::kCompleted || r.stop_reason.has_value();
-}
-
-// True when the value count went past a power of two (8, 16, 32, ...) with this write.
-bool CrossesPowerOfTwo(std::int64_t before, std::int64_t after) {
-    if (after < 8 || after <= before) return false;
-    return std::bit_width(static_cast<std::uint64_t>(after)) > std::bit_width(static_cast<std::uint64_t>(before));
-}
-
 }  // namespace
 
 void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) {
@@ -53,7 +42,7 @@ void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionW
             return;
         }
     } else {
-        const bool completed_now = Completed(r) && !(write.before && Completed(*write.before));
+        const bool completed_now = SessionCompleted(r) && !(write.before && SessionCompleted(*write.before));
         const std::int64_t count_before = write.before ? write.before->value_count : 0;
         // Completion: the final estimate (once per session; its SoC readings may have come with any append).
         // While open: an interim one when a write with SoC readings takes the count past a power of two.

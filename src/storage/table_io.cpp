@@ -152,7 +152,7 @@ const std::vector<TableSpec>& CopyTables() {
           {"weight", T::kReal},
           {"observed_at", T::kTime},
           {"updated_at", T::kTime},
-          {"ev_max_power_kw", T::kReal}}},  // migration 0010
+          {"ev_max_power_kw", T::kReal}}},  // migration 0009
         {"connector_power_observations",    // migration 0011
          {{"session_pk", T::kInt},
           {"tenant_id", T::kText},
