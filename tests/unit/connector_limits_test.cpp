@@ -156,8 +156,9 @@ TEST(ConnectorLimitsAnalyzer, LearnedRatingFlagsWithReducedConfidence) {
     for (const auto& a : lv.anomalies) EXPECT_NE(a.category, "ENERGY_SPIKE");  // the hard bound stays physical
     analysis::AnalysisOptions rated;
     rated.connector.max_power_kw = 11.0;
-    rated.learned_max_power_kw = 50.0;  // ignored: metadata wins
-    const auto* r = has_over(analysis::Analyze(values, rated));
+    rated.learned_max_power_kw = 50.0;                 // ignored: metadata wins
+    const auto rv = analysis::Analyze(values, rated);  // kept: the finding points into it
+    const auto* r = has_over(rv);
     ASSERT_TRUE(r);
     EXPECT_GE(r->confidence, 0.75);
     EXPECT_GT(r->confidence, l->confidence);
