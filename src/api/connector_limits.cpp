@@ -6,25 +6,12 @@ void ConnectorLimitListener::OnSessionWritten(storage::Transaction& tx, const Se
     if (r.pk == 0) return;
     auto& repo = tx.ConnectorLimits();
     const std::string connector = r.connector_id.value_or("");
-    const bool moved =
-        write.before && (write.before->station_id != r.station_id || write.before->connector_id != r.connector_id);
-    bool observe = write.values_complete;
-    if (!write.values_complete) {
-        const bool completed_now = SessionCompleted(r) && !(write.before && SessionCompleted(*write.before));
-        const std::int64_t count_before = write.before ? write.before->value_count : 0;
-        observe = (completed_now && r.value_count > 0) ||
-                  (!write.values.empty() && CrossesPowerOfTwo(count_before, r.value_count));
-    }
-    if (!observe) {
-        if (moved) repo.Move(r.tenant_id, r.pk, r.station_id, connector);
+    if (!write.values_complete && !ObservationDue(write, !write.values.empty())) {
+        if (SessionMoved(write)) repo.Move(r.tenant_id, r.pk, r.station_id, connector);
         return;
     }
     domain::MeterValues loaded;
-    std::span<const domain::MeterValue> values = write.values;
-    if (!write.values_complete) {
-        loaded = tx.Sessions().LoadValues(r);
-        values = loaded;
-    }
+    const auto values = AllSessionValues(tx, write, loaded);
     std::optional<analysis::PowerObservation> observation;
     try {
         observation = analysis::ObserveSessionPower(values);

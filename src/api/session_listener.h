@@ -41,6 +41,30 @@ inline bool CrossesPowerOfTwo(std::int64_t before, std::int64_t after) {
     return std::bit_width(static_cast<std::uint64_t>(after)) > std::bit_width(static_cast<std::uint64_t>(before));
 }
 
+// For listeners that keep one observation per session and re-derive it from all its values: whether this
+// write (not an insert or replace, which carry all values) is the time to do so. At completion (once), or while
+// open when a write that brings `relevant` values takes the count past a power of two.
+inline bool ObservationDue(const SessionWrite& write, bool relevant) {
+    const storage::SessionRecord& r = write.after;
+    const bool completed_now = SessionCompleted(r) && !(write.before && SessionCompleted(*write.before));
+    const std::int64_t count_before = write.before ? write.before->value_count : 0;
+    return (completed_now && r.value_count > 0) || (relevant && CrossesPowerOfTwo(count_before, r.value_count));
+}
+
+// True when the write moved the session to another station or connector.
+inline bool SessionMoved(const SessionWrite& write) {
+    return write.before && (write.before->station_id != write.after.station_id ||
+                            write.before->connector_id != write.after.connector_id);
+}
+
+// All the session's values: the write's when it carries them all, else read into `storage`.
+inline std::span<const domain::MeterValue> AllSessionValues(storage::Transaction& tx, const SessionWrite& write,
+                                                            domain::MeterValues& storage) {
+    if (write.values_complete) return write.values;
+    storage = tx.Sessions().LoadValues(write.after);
+    return storage;
+}
+
 // Keeps derived data (anomaly records, station aggregates, event outbox, ...) in step with every
 // session write. Called in the write's transaction before it commits: a listener that throws rolls
 // the whole write back, so listeners must only fail when the database does.

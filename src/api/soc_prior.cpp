@@ -29,8 +29,6 @@ void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionW
     const storage::SessionRecord& r = write.after;
     if (r.pk == 0) return;
     const std::string connector = r.connector_id.value_or("");
-    const bool moved =
-        write.before && (write.before->station_id != r.station_id || write.before->connector_id != r.connector_id);
     const int soc_in_write = CountSoc(write.values);
     bool estimate = false;
     if (write.values_complete) {
@@ -42,23 +40,16 @@ void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionW
             return;
         }
     } else {
-        const bool completed_now = SessionCompleted(r) && !(write.before && SessionCompleted(*write.before));
-        const std::int64_t count_before = write.before ? write.before->value_count : 0;
         // Completion: the final estimate (once per session; its SoC readings may have come with any append).
         // While open: an interim one when a write with SoC readings takes the count past a power of two.
-        estimate = (completed_now && r.value_count > 0) ||
-                   (soc_in_write > 0 && CrossesPowerOfTwo(count_before, r.value_count));
+        estimate = ObservationDue(write, soc_in_write > 0);
     }
     if (!estimate) {
-        if (moved) tx.SocPriors().Move(r.tenant_id, r.pk, r.station_id, connector);
+        if (SessionMoved(write)) tx.SocPriors().Move(r.tenant_id, r.pk, r.station_id, connector);
         return;
     }
     domain::MeterValues loaded;
-    std::span<const domain::MeterValue> values = write.values;
-    if (!write.values_complete) {
-        loaded = tx.Sessions().LoadValues(r);
-        values = loaded;
-    }
+    const auto values = AllSessionValues(tx, write, loaded);
     std::optional<analysis::PriorObservation> observation;
     try {
         observation = analysis::EstimateSessionCapacity(values);
