@@ -6,7 +6,8 @@
 
 namespace evni::log {
 
-// Configures the process-wide logger: JSON lines on stderr, asynchronous with a bounded queue.
+// Configures the process-wide logger: JSON lines on stderr, buffered in memory and written every
+// 100 ms, at 64 KiB, at every warning or error, and at exit.
 void Init(std::string_view level);
 
 // Writes one JSON object line (already serialised) to the log, bypassing the message pattern.
