@@ -6,7 +6,9 @@
 //   w2  creates --open sessions with 3 values each, then PATCHes them round-robin with 3 values (the next
 //       minute) until every session holds about --values values. Measures append cost as sessions grow: the
 //       p99 of the last fifth of the run against the first fifth shows whether an append re-analyses the
-//       whole session (ratio grows with length) or is incremental (ratio near 1).
+//       whole session (ratio grows with length) or is incremental (ratio near 1). With --history N, each open
+//       session's connector first gets N completed one-hour sessions on the N days before (not timed), so the
+//       appends run on connectors with a history, as they do in service (learned ratings, SoC priors).
 //
 // Several servers (nodes behind one database): --port 8080,8081 or --targets host1:8080,host2:8080; the
 // connections are spread over them round-robin (connection i talks to target i mod n).
@@ -61,6 +63,7 @@ struct Options {
     long sessions = 20000;           // w1: sessions to POST
     long open_sessions = 200;        // w2: sessions kept open and appended to
     long values_per_session = 1500;  // w2: target meter values per session
+    long history = 0;                // w2: completed sessions per connector before the open ones
     double duration_limit_s = 120;   // safety stop for either workload
 };
 
@@ -70,7 +73,7 @@ using Endpoints = std::vector<std::pair<std::string, tcp::resolver::results_type
 void PrintUsage() {
     std::cerr << "usage: evni_loadgen --port N[,N...] --key API_KEY [--host 127.0.0.1] [--workload w1|w2]\n"
                  "                    [--connections 16] [--sessions 20000] [--open 200] [--values 1500]\n"
-                 "                    [--duration-limit 120]\n"
+                 "                    [--history 0] [--duration-limit 120]\n"
                  "       evni_loadgen --targets HOST:PORT[,HOST:PORT...] --key API_KEY ...\n"
                  "Connections are spread round-robin over the targets (several nodes on one database).\n";
 }
@@ -109,6 +112,8 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
                 o.open_sessions = std::stol(value);
             else if (arg == "--values")
                 o.values_per_session = std::stol(value);
+            else if (arg == "--history")
+                o.history = std::stol(value);
             else if (arg == "--duration-limit")
                 o.duration_limit_s = std::stod(value);
             else {
@@ -155,9 +160,10 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
         std::cerr << "--workload must be w1 or w2\n";
         return std::nullopt;
     }
-    if (o.connections < 1 || o.sessions < 1 || o.open_sessions < 1 || o.values_per_session < 3 ||
+    if (o.connections < 1 || o.sessions < 1 || o.open_sessions < 1 || o.values_per_session < 3 || o.history < 0 ||
         o.duration_limit_s <= 0) {
-        std::cerr << "--connections, --sessions, --open must be >= 1, --values >= 3, --duration-limit > 0\n";
+        std::cerr << "--connections, --sessions, --open must be >= 1, --values >= 3, --history >= 0, "
+                     "--duration-limit > 0\n";
         return std::nullopt;
     }
     return o;
@@ -189,8 +195,8 @@ std::string FormatValue(double v) {
 
 // The three meter values of minute `minute` of a session lasting `total_minutes`, as JSON objects without
 // surrounding brackets: {...},{...},{...}
-std::string MinuteValuesJson(long minute, long total_minutes) {
-    const std::string ts = IsoUtc(kSessionStartEpoch + 60 * minute);
+std::string MinuteValuesJson(long minute, long total_minutes, std::int64_t start_epoch = kSessionStartEpoch) {
+    const std::string ts = IsoUtc(start_epoch + 60 * minute);
     const double energy_kwh = kPowerKw * static_cast<double>(minute) / 60.0;
     const double power_kw = kPowerKw + 0.05 * std::sin(static_cast<double>(minute));
     const double soc = 20.0 + 60.0 * static_cast<double>(minute) / static_cast<double>(std::max(1L, total_minutes));
@@ -506,6 +512,40 @@ int RunW2(const Options& opts, const Endpoints& endpoints) {
 
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(opts.duration_limit_s));
+
+    // Phase 0 (--history): completed sessions on the open sessions' connectors, one per day before.
+    if (opts.history > 0) {
+        constexpr long kHistoryMinutes = 60;
+        std::vector<std::string> day_values(static_cast<std::size_t>(opts.history));
+        for (long d = 0; d < opts.history; ++d) {
+            std::string& v = day_values[static_cast<std::size_t>(d)];
+            for (long m = 0; m <= kHistoryMinutes; ++m) {
+                if (m > 0) v += ',';
+                v += MinuteValuesJson(m, kHistoryMinutes, kSessionStartEpoch - 86400 * (d + 1));
+            }
+        }
+        std::atomic<long> next_history{0};
+        const long total = opts.history * opts.open_sessions;
+        RunStats history = RunThreads(
+            opts, endpoints, opts.connections,
+            [&](HttpConnection& conn, int, std::vector<Sample>& samples, long& errors) {
+                for (long k; (k = next_history.fetch_add(1)) < total;) {
+                    const auto s = static_cast<std::size_t>(k % opts.open_sessions);
+                    const auto d = static_cast<std::size_t>(k / opts.open_sessions);
+                    std::string body =
+                        R"({"sessionId":")" + ids[s] + "-h" + std::to_string(d) + R"(","chargingStationId":"LG-CS-)" +
+                        ids[s] + R"(","connectorId":"1","status":"completed","meterValues":[)" + day_values[d] + "]}";
+                    Timed(samples, errors,
+                          [&] { return conn.Send(http::verb::post, "/v1/sessions", std::move(body)); });
+                }
+            });
+        std::printf("history: sessions=%zu errors=%ld elapsed_s=%.2f\n", history.samples.size(), history.errors,
+                    history.elapsed_s);
+        if (history.errors > 0) {
+            std::cerr << "FAIL: could not create the history sessions\n";
+            return 1;
+        }
+    }
 
     // Phase 1: create the open sessions (not part of the append figures).
     std::atomic<long> next_create{0};

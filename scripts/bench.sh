@@ -15,6 +15,7 @@
 #
 # Environment overrides (defaults in brackets):
 #   CONNECTIONS [16]  W1_SESSIONS [20000]  W2_OPEN [200]  W2_VALUES [1500]  DURATION_LIMIT [120]
+#   W2_HISTORY [0] (completed sessions per W2 connector before the appends: connectors with a history)
 #   BACKEND [sqlite]  NODES [1]  WORKERS [8] (--workers per node)  DB_POOL [12] (--db-pool per node)
 #   PG_SYNC_COMMIT [on]  PG_SHARED_BUFFERS [256MB]  WORKLOADS ["w1 w2"]
 #   BUILD_DIR [build/release]  SKIP_BUILD [0]  KEEP_TMP [0]  EVNI_BINARY / LOADGEN_BINARY (use prebuilt binaries)
@@ -27,6 +28,7 @@ CONNECTIONS="${CONNECTIONS:-16}"
 W1_SESSIONS="${W1_SESSIONS:-20000}"
 W2_OPEN="${W2_OPEN:-200}"
 W2_VALUES="${W2_VALUES:-1500}"
+W2_HISTORY="${W2_HISTORY:-0}"
 DURATION_LIMIT="${DURATION_LIMIT:-120}"
 BACKEND="${BACKEND:-sqlite}"
 NODES="${NODES:-1}"
@@ -218,7 +220,8 @@ for workload in $WORKLOADS; do
             echo "== W2: PATCH appends to $W2_OPEN open sessions up to ~$W2_VALUES values each"
             start_servers w2
             "$LOADGEN" --port "$PORTS" --key "$API_KEY" --workload w2 --connections "$CONNECTIONS" \
-                --open "$W2_OPEN" --values "$W2_VALUES" --duration-limit "$DURATION_LIMIT" || status=1
+                --open "$W2_OPEN" --values "$W2_VALUES" --history "$W2_HISTORY" --duration-limit "$DURATION_LIMIT" ||
+                status=1
             ;;
         *)
             echo "bench.sh: unknown workload $workload" >&2

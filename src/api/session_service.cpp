@@ -19,6 +19,10 @@ namespace {
 constexpr domain::EpochMs kThirtyDaysMs = 30LL * 24 * 3600 * 1000;
 // At most this many overlapping sessions are looked at (one is enough to flag; a few give the extent).
 constexpr std::int64_t kMaxOverlapSpans = 100;
+// SESSION_OVERLAP looks at the connector's sessions that started at most this long before the session (an index
+// range, not every session of the station). A longer one that overlaps is found from its own side: the later
+// session starts inside its span (docs/analysis.md).
+constexpr std::int64_t kOverlapLookbackMs = 24LL * 3600 * 1000;
 
 domain::MeterValues SortedByTime(domain::MeterValues values) {
     std::stable_sort(values.begin(), values.end(), [](const domain::MeterValue& a, const domain::MeterValue& b) {
@@ -102,12 +106,15 @@ analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r, sto
     o.connector = ConnectorFactsFromMetadata(r.metadata_json);
     // No maxPowerKw in metadata: the rating learned from the connector's history, if any (docs/analysis.md).
     if (tx) {
-        if (auto learned = LoadLearnedLimit(*tx, r, o.connector)) o.learned_max_power_kw = learned->max_power_kw;
+        auto learned =
+            learned_limit_source_ ? learned_limit_source_(*tx, r, o.connector) : LoadLearnedLimit(*tx, r, o.connector);
+        if (learned) o.learned_max_power_kw = learned->max_power_kw;
     }
     o.now_ms = clock_.NowMs();
     // SESSION_OVERLAP: the other sessions on this connector that meet this one's span.
     if (tx && r.pk != 0 && r.started_at && r.ended_at) {
-        o.other_sessions = tx->Sessions().OtherSessionSpans(r, *r.started_at, *r.ended_at, kMaxOverlapSpans);
+        o.other_sessions = tx->Sessions().OtherSessionSpans(r, *r.started_at - kOverlapLookbackMs, *r.started_at,
+                                                            *r.ended_at, kMaxOverlapSpans);
     }
     return o;
 }

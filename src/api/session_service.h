@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "analysis/connector_limits.h"
 #include "analysis/sorc.h"
 #include "api/json_util.h"
 #include "api/session_listener.h"
@@ -73,6 +74,12 @@ class SessionService {
     using ThresholdSource = std::function<double(storage::Transaction& tx, const std::string& tenant_id)>;
     void SetThresholdSource(ThresholdSource source) { threshold_source_ = std::move(source); }
 
+    // The learned connector rating for an analysing write (docs/analysis.md "Learned connector limits"), e.g. a
+    // ConnectorHistoryCache. Unset: read from the database on every write (LoadLearnedLimit).
+    using LearnedLimitSource = std::function<std::optional<analysis::LearnedLimit>(
+        storage::Transaction& tx, const storage::SessionRecord& session, const domain::ConnectorFacts& metadata)>;
+    void SetLearnedLimitSource(LearnedLimitSource source) { learned_limit_source_ = std::move(source); }
+
   private:
     void Notify(storage::Transaction& tx, SessionWriteKind kind, const storage::SessionRecord* before,
                 const storage::SessionRecord& after, std::span<const domain::MeterValue> values = {},
@@ -97,6 +104,7 @@ class SessionService {
     Metrics& metrics_;
     double threshold_;
     ThresholdSource threshold_source_;
+    LearnedLimitSource learned_limit_source_;
     std::vector<SessionWriteListener*> listeners_;
 };
 

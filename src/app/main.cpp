@@ -140,8 +140,13 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     api::SessionService sessions(*store, clock, metrics);
     api::SocPriorListener soc_priors(clock);  // per-connector capacity history for the SoC reconstruction
     sessions.AddListener(&soc_priors);
-    api::ConnectorLimitListener connector_limits(clock);  // per-connector power history: learned ratings
+    api::ConnectorHistoryCache connector_histories;                             // their input, kept between writes
+    api::ConnectorLimitListener connector_limits(clock, &connector_histories);  // per-connector power history
     sessions.AddListener(&connector_limits);
+    sessions.SetLearnedLimitSource([&connector_histories](storage::Transaction& tx, const storage::SessionRecord& r,
+                                                          const domain::ConnectorFacts& facts) {
+        return connector_histories.Learned(tx, r, facts);
+    });
     api::ApiKeyService keys(*store, clock);
     api::OrganizationService organizations(*store, clock, keys);
     jobs::RunnerOptions runner_options;

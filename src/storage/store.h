@@ -187,9 +187,11 @@ class SessionRepository {
     // starting in [from, to].
     virtual std::int64_t CountOtherSessionsWithCategory(const SessionRecord& record, const std::string& category,
                                                         domain::EpochMs from, domain::EpochMs to) = 0;
-    // [first, last meter value] of the other sessions on the same station and connector whose span
-    // meets [from, to] (for SESSION_OVERLAP), at most `limit` of them.
-    virtual std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& record, domain::EpochMs from,
+    // [first, last meter value] of the other sessions on the same station and connector that started in
+    // [started_from, to] and end at or after `from` (for SESSION_OVERLAP: their spans meet [from, to]), at most
+    // `limit` of them, earliest first. An index range over (tenant, station, connector, started_at).
+    virtual std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& record,
+                                                                 domain::EpochMs started_from, domain::EpochMs from,
                                                                  domain::EpochMs to, std::int64_t limit) = 0;
     virtual SessionPage List(const std::string& tenant_id, const SessionFilter& filter) = 0;
     // Registers the station and connector a session names (no-op when known).
@@ -241,6 +243,12 @@ struct PowerObservationRecord {
     domain::EpochMs updated_at = 0;
 };
 
+// One session's observation as the learned rating reads it.
+struct ConnectorPowerEntry {
+    std::int64_t session_pk = 0;
+    analysis::PowerObservation observation;
+};
+
 class ConnectorLimitRepository {
   public:
     virtual ~ConnectorLimitRepository() = default;
@@ -251,11 +259,10 @@ class ConnectorLimitRepository {
     // Moves the session's observation to another station/connector; no-op when there is none.
     virtual void Move(const std::string& tenant_id, std::int64_t session_pk, const std::string& station_id,
                       const std::string& connector_id) = 0;
-    // The newest `limit` observations on the connector, newest first, without session `exclude_pk`.
-    virtual std::vector<analysis::PowerObservation> ForConnector(const std::string& tenant_id,
-                                                                 const std::string& station_id,
-                                                                 const std::string& connector_id,
-                                                                 std::int64_t exclude_pk, std::int64_t limit) = 0;
+    // The newest `limit` observations on the connector, newest first, without session `exclude_pk` (0: none).
+    virtual std::vector<ConnectorPowerEntry> ForConnector(const std::string& tenant_id, const std::string& station_id,
+                                                          const std::string& connector_id, std::int64_t exclude_pk,
+                                                          std::int64_t limit) = 0;
 };
 
 // One unit of work. Destroying it without Commit() rolls back.

@@ -190,8 +190,14 @@ class ConnectorLimitServiceTest : public ::testing::TestWithParam<testing::Backe
         store_ = db_->Open();
         keys_ = std::make_unique<api::ApiKeyService>(*store_, clock_);
         svc_ = std::make_unique<api::SessionService>(*store_, clock_, metrics_);
-        listener_ = std::make_unique<api::ConnectorLimitListener>(clock_);
+        // As `evni serve` wires it: the listener keeps the history and tells the cache of every change.
+        cache_ = std::make_unique<api::ConnectorHistoryCache>();
+        listener_ = std::make_unique<api::ConnectorLimitListener>(clock_, cache_.get());
         svc_->AddListener(listener_.get());
+        svc_->SetLearnedLimitSource(
+            [this](storage::Transaction& tx, const storage::SessionRecord& r, const domain::ConnectorFacts& facts) {
+                return cache_->Learned(tx, r, facts);
+            });
         auto a = keys_->CreateTenant("a");
         auto b = keys_->CreateTenant("b");
         alice_ = {a->tenant.id, a->admin_key.key.id, domain::Role::kAdmin};
@@ -207,7 +213,9 @@ class ConnectorLimitServiceTest : public ::testing::TestWithParam<testing::Backe
     }
     std::vector<PowerObservation> History(const domain::Principal& who, const std::string& connector) {
         auto tx = store_->Begin(storage::TxMode::kRead);
-        auto out = tx->ConnectorLimits().ForConnector(who.tenant_id, "CP-1", connector, 0, 200);
+        std::vector<PowerObservation> out;
+        for (auto& e : tx->ConnectorLimits().ForConnector(who.tenant_id, "CP-1", connector, 0, 200))
+            out.push_back(std::move(e.observation));
         tx->Commit();
         return out;
     }
@@ -229,9 +237,82 @@ class ConnectorLimitServiceTest : public ::testing::TestWithParam<testing::Backe
     std::unique_ptr<storage::Store> store_;
     std::unique_ptr<api::ApiKeyService> keys_;
     std::unique_ptr<api::SessionService> svc_;
+    std::unique_ptr<api::ConnectorHistoryCache> cache_;
     std::unique_ptr<api::ConnectorLimitListener> listener_;
     domain::Principal alice_, bob_;
 };
+
+// The cached rating is the database's at every step: the listener makes the cache forget a connector whenever
+// its history changes (new session, replaced values, a session moved away), and a session's own observation is
+// left out of its rating either way.
+TEST_P(ConnectorLimitServiceTest, CachedRatingFollowsEveryChangeOfTheHistory) {
+    auto same = [&](const storage::SessionRecord& r) {
+        auto tx = store_->Begin(storage::TxMode::kRead);
+        auto cached = cache_->Learned(*tx, r, {});
+        auto direct = api::LoadLearnedLimit(*tx, r, {});
+        tx->Commit();
+        EXPECT_EQ(cached.has_value(), direct.has_value());
+        if (cached && direct) {
+            EXPECT_EQ(cached->max_power_kw, direct->max_power_kw);
+            EXPECT_EQ(cached->sessions, direct->sessions);
+            EXPECT_EQ(cached->peak_kw, direct->peak_kw);
+        }
+        return cached;
+    };
+    constexpr EpochMs kDay = 86'400'000LL;
+    Learn(alice_, "1", 4, 7.0);
+    auto probe = svc_->Upsert(alice_, Cmd("probe", Session(kT0 + 20 * kDay, 60, 7.0, true, 1), "1"));
+    ASSERT_TRUE(probe);
+    EXPECT_FALSE(same(*probe));  // four other sessions: too thin (its own observation does not count)
+    EXPECT_EQ(cache_->Size(), 1u);
+    Learn(alice_, "1", 6, 7.0);  // two more
+    auto six = same(*probe);
+    ASSERT_TRUE(six);
+    EXPECT_EQ(six->sessions, 6);
+    for (const char* id : {"faster-a", "faster-b"})
+        ASSERT_TRUE(svc_->Upsert(alice_, Cmd(id, Session(kT0 + 30 * kDay, 60, 22.0, true, 3), "1")));
+    auto faster = same(*probe);
+    ASSERT_TRUE(faster);
+    EXPECT_EQ(faster->sessions, 8);
+    EXPECT_GT(faster->max_power_kw, six->max_power_kw);
+    api::SessionChanges slower;
+    slower.meter_values = Session(kT0 + 30 * kDay, 60, 7.0, true, 1);
+    ASSERT_TRUE(svc_->Replace(alice_, "faster-b", slower));
+    EXPECT_EQ(same(*probe)->max_power_kw, six->max_power_kw);
+    api::UpsertSession move;
+    move.session_id = "faster-a";
+    move.station_id = "CP-1";
+    move.changes.connector_id = {true, "2"};
+    ASSERT_TRUE(svc_->Upsert(alice_, move));
+    EXPECT_EQ(same(*probe)->sessions, 7);
+    // Another tenant's connector of the same name is another entry.
+    auto other = svc_->Upsert(bob_, Cmd("probe", Session(kT0 + 20 * kDay, 60, 7.0, true, 1), "1"));
+    ASSERT_TRUE(other);
+    EXPECT_FALSE(same(*other));
+}
+
+TEST_P(ConnectorLimitServiceTest, CacheHoldsAtMostItsCapacityAndExpires) {
+    api::ConnectorHistoryCache small({.capacity = 2, .ttl = std::chrono::hours(1)});
+    std::vector<storage::SessionRecord> probes;
+    for (const char* connector : {"1", "2", "3"}) {
+        Learn(alice_, connector, 5, 7.0);
+        auto r =
+            svc_->Upsert(alice_, Cmd(std::string("probe-") + connector, Session(kT0, 60, 7.0, true, 1), connector));
+        ASSERT_TRUE(r);
+        probes.push_back(*r);
+    }
+    auto tx = store_->Begin(storage::TxMode::kRead);
+    for (const auto& r : probes) EXPECT_TRUE(small.Learned(*tx, r, {}));
+    EXPECT_EQ(small.Size(), 2u);
+    // A history changed behind the cache's back (another node) is seen once the entry expires.
+    api::ConnectorHistoryCache expired({.capacity = 8, .ttl = std::chrono::milliseconds(0)});
+    EXPECT_EQ(expired.Learned(*tx, probes[0], {})->sessions, 5);
+    tx->Commit();
+    Learn(alice_, "1", 7, 7.0);
+    tx = store_->Begin(storage::TxMode::kRead);
+    EXPECT_EQ(expired.Learned(*tx, probes[0], {})->sessions, 7);
+    tx->Commit();
+}
 
 TEST_P(ConnectorLimitServiceTest, OneRowPerSessionReplacedNotAdded) {
     Learn(alice_, "1", 3, 7.0);

@@ -40,18 +40,18 @@ class PgConnectorLimits final : public ConnectorLimitRepository {
             Params().Add(session_pk).Add(tenant_id).Add(station_id).Add(connector_id));
     }
 
-    std::vector<analysis::PowerObservation> ForConnector(const std::string& tenant_id, const std::string& station_id,
-                                                         const std::string& connector_id, std::int64_t exclude_pk,
-                                                         std::int64_t limit) override {
+    std::vector<ConnectorPowerEntry> ForConnector(const std::string& tenant_id, const std::string& station_id,
+                                                  const std::string& connector_id, std::int64_t exclude_pk,
+                                                  std::int64_t limit) override {
         const Result r = c_.Exec(
-            "SELECT sustained_peak_kw, current_type, phases, observed_at FROM connector_power_observations "
+            "SELECT sustained_peak_kw, current_type, phases, observed_at, session_pk FROM connector_power_observations "
             "WHERE tenant_id = $1 AND station_id = $2 AND connector_id = $3 AND session_pk <> $4 "
             "ORDER BY observed_at DESC, session_pk DESC LIMIT $5",
             Params().Add(tenant_id).Add(station_id).Add(connector_id).Add(exclude_pk).Add(limit));
-        std::vector<analysis::PowerObservation> out;
+        std::vector<ConnectorPowerEntry> out;
         out.reserve(static_cast<std::size_t>(r.Rows()));
         for (int i = 0; i < r.Rows(); ++i)
-            out.push_back({r.Double(i, 0), r.Text(i, 1), static_cast<int>(r.Int(i, 2)), r.Time(i, 3)});
+            out.push_back({r.Int(i, 4), {r.Double(i, 0), r.Text(i, 1), static_cast<int>(r.Int(i, 2)), r.Time(i, 3)}});
         return out;
     }
 

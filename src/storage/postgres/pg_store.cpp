@@ -336,15 +336,15 @@ class PgSessions final : public SessionRepository {
         return c_.Exec(sql, p).Int(0, 0);
     }
 
-    std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& r, EpochMs from, EpochMs to,
-                                                         std::int64_t limit) override {
+    std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& r, EpochMs started_from, EpochMs from,
+                                                         EpochMs to, std::int64_t limit) override {
         Params p;
-        p.Add(r.tenant_id).Add(r.station_id).Add(r.pk).AddTime(from).AddTime(to).Add(limit);
+        p.Add(r.tenant_id).Add(r.station_id).Add(r.pk).AddTime(from).AddTime(to).Add(limit).AddTime(started_from);
         std::string sql =
             "SELECT started_at, ended_at FROM sessions WHERE tenant_id = $1 AND station_id = $2 AND pk <> $3 "
-            "AND started_at IS NOT NULL AND started_at <= $5 AND ended_at >= $4 AND connector_id ";
+            "AND started_at >= $7 AND started_at <= $5 AND ended_at >= $4 AND connector_id ";
         if (r.connector_id) {
-            sql += "= $7";
+            sql += "= $8";
             p.Add(*r.connector_id);
         } else {
             sql += "IS NULL";

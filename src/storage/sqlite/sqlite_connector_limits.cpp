@@ -46,16 +46,16 @@ class SqliteConnectorLimits final : public ConnectorLimitRepository {
             .Run();
     }
 
-    std::vector<analysis::PowerObservation> ForConnector(const std::string& tenant_id, const std::string& station_id,
-                                                         const std::string& connector_id, std::int64_t exclude_pk,
-                                                         std::int64_t limit) override {
+    std::vector<ConnectorPowerEntry> ForConnector(const std::string& tenant_id, const std::string& station_id,
+                                                  const std::string& connector_id, std::int64_t exclude_pk,
+                                                  std::int64_t limit) override {
         auto s = c_.Prepare(
-            "SELECT sustained_peak_kw, current_type, phases, observed_at FROM connector_power_observations "
+            "SELECT sustained_peak_kw, current_type, phases, observed_at, session_pk FROM connector_power_observations "
             "INDEXED BY connector_power_observations_by_connector WHERE tenant_id = ?1 AND station_id = ?2 AND "
             "connector_id = ?3 AND session_pk <> ?4 ORDER BY observed_at DESC, session_pk DESC LIMIT ?5");
         s.Bind(1, tenant_id).Bind(2, station_id).Bind(3, connector_id).Bind(4, exclude_pk).Bind(5, limit);
-        std::vector<analysis::PowerObservation> out;
-        while (s.Step()) out.push_back({s.Double(0), s.Text(1), static_cast<int>(s.Int(2)), s.Int(3)});
+        std::vector<ConnectorPowerEntry> out;
+        while (s.Step()) out.push_back({s.Int(4), {s.Double(0), s.Text(1), static_cast<int>(s.Int(2)), s.Int(3)}});
         return out;
     }
 

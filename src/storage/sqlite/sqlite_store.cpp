@@ -591,23 +591,23 @@ class SqliteSessions final : public SessionRepository {
         return s.Int(0);
     }
 
-    std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& r, EpochMs from, EpochMs to,
-                                                         std::int64_t limit) override {
-        // INDEXED BY: without statistics SQLite prefers sessions_by_started (tenant_id, started_at) for
-        // the range and the ORDER BY, and reads every session of the tenant that started before `to`
-        // (W1 fell from ~1,100 to ~65 sessions/s); the station's sessions are few.
+    std::vector<analysis::SessionSpan> OtherSessionSpans(const SessionRecord& r, EpochMs started_from, EpochMs from,
+                                                         EpochMs to, std::int64_t limit) override {
+        // INDEXED BY: without statistics SQLite may prefer sessions_by_started (tenant_id, started_at) and
+        // read every session of the tenant that started before `to`; this one reads the connector's sessions
+        // that started in the window, and nothing else.
         auto s = c_.Prepare(
-            "SELECT started_at, ended_at FROM sessions INDEXED BY sessions_by_station WHERE tenant_id = ?1 "
-            "AND station_id = ?2 "
-            "AND connector_id IS ?3 AND pk <> ?4 AND started_at IS NOT NULL AND started_at <= ?6 AND ended_at >= ?5 "
-            "ORDER BY started_at LIMIT ?7");
+            "SELECT started_at, ended_at FROM sessions INDEXED BY sessions_by_connector_started WHERE tenant_id = ?1 "
+            "AND station_id = ?2 AND connector_id IS ?3 AND started_at >= ?8 AND started_at <= ?6 AND pk <> ?4 "
+            "AND ended_at >= ?5 ORDER BY started_at LIMIT ?7");
         s.Bind(1, r.tenant_id)
             .Bind(2, r.station_id)
             .Bind(3, r.connector_id)
             .Bind(4, r.pk)
             .Bind(5, from)
             .Bind(6, to)
-            .Bind(7, limit);
+            .Bind(7, limit)
+            .Bind(8, started_from);
         std::vector<analysis::SessionSpan> out;
         while (s.Step()) out.push_back({s.Int(0), s.Int(1)});
         return out;
