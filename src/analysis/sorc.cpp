@@ -19,6 +19,8 @@ constexpr EpochMs kPointStepMs = 15 * 60'000;
 // A "session" longer than this is not a charging session: nothing is reconstructed.
 constexpr EpochMs kMaxSpanMs = 14LL * 24 * 3'600'000;
 constexpr double kMsPerHour = 3'600'000.0;
+// An AC car that drew nothing for this long before the last reading had finished charging (DetectAcEnd).
+constexpr EpochMs kDoneTailMs = 30 * 60'000;
 
 struct Sample {
     EpochMs t = 0;
@@ -378,6 +380,65 @@ double PeakPower(const Series& series, const std::vector<Segment>& segments) {
     return std::max(peak, Percentile(readings, 0.9));
 }
 
+// How an AC session's delivery ended. A car that finished charging (full, or at its own SoC limit) draws ~0 kW
+// until it is unplugged; its on-board charger's current falls off over the last few percent first (CV phase) when
+// it charged to full, whereas a stop at a limit below full is abrupt.
+struct AcEnd {
+    bool done = false;      // delivery stopped >= 30 min before the last reading and nothing flowed since
+    bool fall_off = false;  // the last full stretch of delivery ran well below the plateau
+};
+
+AcEnd DetectAcEnd(const Series& series, double peak_kw) {
+    AcEnd end;
+    if (series.energy.size() < 3 || peak_kw <= 0.0) return end;
+    const double e_total = series.energy.back().v;
+    // The first reading at the final energy: delivery ended between it and the reading before.
+    std::size_t k = series.energy.size() - 1;
+    while (k > 0 && series.energy[k - 1].v >= e_total - 1e-9) --k;
+    if (k < 2) return end;
+    EpochMs t_done = series.energy[k].t;
+    // A coarse register's last step comes before the end of delivery: power readings above ~0 after it move the
+    // end of delivery to the last of them.
+    const double zero_kw = std::max(0.05, 0.03 * peak_kw);
+    const EpochMs t_register = t_done;
+    for (const Sample& p : series.power) {
+        if (p.t > t_done && p.v > zero_kw) t_done = p.t;
+    }
+    // At least 30 min (IDLE_OCCUPANCY's bar): shorter stops are EV-side pauses, schedules, load management.
+    if (series.t_last - t_done < kDoneTailMs) return end;
+    int zero_power = 0;
+    for (const Sample& p : series.power) zero_power += p.t > t_done ? 1 : 0;
+    // Without power readings in the tail, a coarse register can stay flat for a while at low power: at 8 % of the
+    // peak (the fall-off's end) one meter step takes quantum / (0.08 peak) hours; the tail must be longer.
+    const double step_h = series.quantum_kwh > 0.0 ? series.quantum_kwh / (0.08 * peak_kw) : 0.0;
+    if (zero_power < 2 && static_cast<double>(series.t_last - t_register) < step_h * kMsPerHour) return end;
+    end.done = true;
+    // The fall-off: the power readings of the last stretch of delivery, else the energy rate of the last full
+    // interval before the one delivery ended in (that one is partial).
+    double last_power = -1.0;
+    for (const Sample& p : series.power) {
+        if (p.t <= t_done && p.v > 0.05 * peak_kw) last_power = p.v;
+    }
+    if (last_power >= 0.0) {
+        end.fall_off = last_power < 0.6 * peak_kw;
+    } else {
+        const Sample& a = series.energy[k - 2];
+        const Sample& b = series.energy[k - 1];
+        const double hours = static_cast<double>(b.t - a.t) / kMsPerHour;
+        if (hours > 0.0 && hours <= 0.5) end.fall_off = (b.v - a.v) / hours < 0.75 * peak_kw;
+    }
+    return end;
+}
+
+// log of the end-SoC likelihood of an AC car that finished: near 100 % (w_full) or at a limit of its own, spread
+// over 75-100 % (falling off below 75 with sd 5).
+double AcDoneEndLogLikelihood(double s_end, double w_full) {
+    constexpr double kSd = 1.5;
+    const double full = std::exp(-0.5 * std::pow((std::min(s_end, 100.0) - 100.0) / kSd, 2)) / (kSd * 2.5066);
+    const double limit = (s_end >= 75.0 ? 1.0 : std::exp(-0.5 * std::pow((75.0 - s_end) / 5.0, 2))) / 25.0;
+    return std::log(w_full * full + (1.0 - w_full) * limit + 1e-300);
+}
+
 }  // namespace
 
 CapacityPrior TypicalCapacityPrior(double peak_kw, bool dc, double rating_kw) {
@@ -470,6 +531,14 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
         if (s.used) used.push_back(s);
     }
 
+    // AC: did the car finish before it was unplugged? Then the end of delivery is ~100 % (or the car's own limit)
+    // and the start follows from the energy and the capacity; the arrival prior is left out (nothing measured
+    // supports one for AC, and top-ups that finish start high: Boulder's finishing sessions deliver a median
+    // 6.8 kWh).
+    const AcEnd ac_end = dc ? AcEnd{} : DetectAcEnd(series, peak_kw);
+    // P(full | the car finished): 0.9 when the CV fall-off is visible (only a charge to full has it), else 0.4.
+    const double w_full = ac_end.fall_off ? 0.9 : 0.4;
+
     // Capacity prior (log-normal).
     const CapacityPrior typical = TypicalCapacityPrior(peak_kw, dc, rating);
     double mu = std::log(typical.median_kwh);
@@ -557,7 +626,9 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
             double logp = -0.5 * z_b * z_b;
             const double s_start = s_a - 100.0 * e_anchor / b;
             const double s_end = s_a + 100.0 * (e_total - e_anchor) / b;
-            if (!anchored) {
+            if (ac_end.done) {
+                logp += AcDoneEndLogLikelihood(s_end, w_full);
+            } else if (!anchored) {
                 const double z = (s_start - start_mean) / kStartSd;
                 logp -= 0.5 * z * z;
                 if (dc) {
