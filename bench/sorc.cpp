@@ -15,7 +15,8 @@
 //                        [--ac-ends legacy|falloff|measured] [--ac-finished-share X]
 // --ac-ends (default measured) picks how generated AC sessions end (gen::AcEnds); legacy is the generator before
 // 2026-11-28. --ac-finished-share raises the share of AC sessions whose car finished before it was unplugged
-// (Boulder's own: 23.6 %; ACN Caltech workplace 64 %).
+// (Boulder's own: 23.6 %; ACN Caltech workplace 64 %). --dc-holdout (default 1) draws the DC sessions from the EPFL
+// sessions the DC SoC prior was not fitted on (arrivals from kDcSocPriorFitEndMs); 0 draws from all of them.
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository.
 
 #include "analysis/sorc.h"
@@ -429,6 +430,7 @@ int main(int argc, char** argv) {
     auto ac_ends = evni::analysis::gen::AcEnds::kMeasured;
     std::string ac_ends_name = "measured";
     double finished_share = 0.0;
+    bool dc_holdout = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const std::string value = argv[i + 1];
@@ -449,6 +451,8 @@ int main(int argc, char** argv) {
                       : value == "falloff" ? evni::analysis::gen::AcEnds::kFallOff
                                            : evni::analysis::gen::AcEnds::kMeasured;
             ac_ends_name = value;
+        } else if (flag == "--dc-holdout") {
+            dc_holdout = value != "0";
         } else if (flag == "--ac-finished-share") {
             finished_share = std::stod(value);
         } else {
@@ -463,6 +467,17 @@ int main(int argc, char** argv) {
     for (const std::string& source : population.sources) std::printf(" [%s]", source.c_str());
     std::printf("\nseed %llu, %d sessions per current type\n", static_cast<unsigned long long>(seed), per_kind);
 
+    if (dc_holdout) {
+        // The DC arrival/departure prior is fitted on the older half of the EPFL sessions: generate DC sessions from
+        // the newer half only.
+        std::vector<evni::analysis::gen::Envelope> late;
+        for (const auto& envelope : population.dc) {
+            if (envelope.start_ms >= evni::analysis::kDcSocPriorFitEndMs) late.push_back(envelope);
+        }
+        std::printf("DC envelopes: %zu of %zu (EPFL hold-out half, --dc-holdout 1)\n", late.size(),
+                    population.dc.size());
+        population.dc = std::move(late);
+    }
     Generator generator(std::move(population), seed);
     generator.RecordTrueSoc(true);
     generator.SetAcEnds(ac_ends, finished_share);

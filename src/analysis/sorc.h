@@ -40,6 +40,10 @@
 
 namespace evni::analysis {
 
+// The DC arrival/departure prior of the reconstruction is fitted on the EPFL sessions arriving before this time
+// (tools/fit_dc_soc_prior.py); the benchmark evaluates on the later ones.
+inline constexpr domain::EpochMs kDcSocPriorFitEndMs = 1'668'968'580'000;  // 2022-11-20 18:23 (table time)
+
 struct SocPoint {
     domain::EpochMs timestamp = 0;
     double value = 0.0;  // SoC in percent, [0, 100]
