@@ -4,7 +4,9 @@
 // precision/recall/F1 per category, macro-F1, session-level F1 of isAnomaly and false-positive rates.
 //
 // Usage: evni_bench_quality [--data-dir DIR] [--seed N] [--clean N] [--per-category N] [--hard N]
-//                           [--show CATEGORY|NEGATIVES] [--dump SESSION_ID]
+//                           [--show CATEGORY|NEGATIVES] [--dump SESSION_ID] [--ac-falloff 1]
+// --ac-falloff 1 generates AC sessions with the on-board charger's end-of-charge fall-off (gen::AcEnds::kFallOff, a
+// hard negative: power falling near full is not a fault); the sessions then differ from the default set's.
 // --show NEGATIVES lists the clean and hard-negative sessions the engine flags, with what it found.
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository.
 
@@ -450,6 +452,7 @@ int main(int argc, char** argv) {
     int hard_per_kind = 60;
     std::string show;
     std::string dump;
+    bool ac_falloff = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const std::string value = argv[i + 1];
@@ -467,6 +470,8 @@ int main(int argc, char** argv) {
             show = value;
         else if (flag == "--dump")
             dump = value;
+        else if (flag == "--ac-falloff")
+            ac_falloff = value != "0";
         else {
             std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
             return 2;
@@ -481,6 +486,10 @@ int main(int argc, char** argv) {
     std::printf("\nseed %llu\n", static_cast<unsigned long long>(seed));
 
     Generator generator(std::move(population), seed);
+    if (ac_falloff) {
+        generator.SetAcEnds(evni::analysis::gen::AcEnds::kFallOff);
+        std::printf("AC sessions with the end-of-charge fall-off (--ac-falloff 1)\n");
+    }
     std::vector<Case> cases;
     for (int i = 0; i < clean; ++i) cases.push_back({generator.Clean(), Kind::kClean});
     for (const std::string& category : evni::analysis::gen::InjectableCategories()) {

@@ -12,6 +12,11 @@
 // Baseline: a 60 kWh battery starting at 20 % (for one reading kept, also 60 kWh through the reading).
 //
 // Usage: evni_bench_sorc [--data-dir DIR] [--seed N] [--sessions N] [--verbose 1]
+//                        [--ac-ends legacy|falloff|measured] [--ac-finished-share X]
+// --ac-ends (default measured) picks how generated AC sessions end (gen::AcEnds); legacy is the generator before
+// 2026-11-28. --ac-finished-share raises the share of AC sessions whose car finished before it was unplugged
+// (Boulder's own: 23.6 %; ACN Caltech workplace 64 %). --dc-holdout (default 1) draws the DC sessions from the EPFL
+// sessions the DC SoC prior was not fitted on (arrivals from kDcSocPriorFitEndMs); 0 draws from all of them.
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository.
 
 #include "analysis/sorc.h"
@@ -78,7 +83,9 @@ struct SessionResult {
     std::vector<double> errors;        // engine, per point
     std::vector<double> naive;         // 60 kWh from 20 %, per point
     std::vector<double> naive_anchor;  // 60 kWh through the kept reading, per point
+    std::vector<double> charging;      // engine errors at points before delivery ended
     bool reconstructed = false;
+    bool done = false;  // AC: the car finished charging before it was unplugged (AcEnds::kMeasured)
 };
 
 void PrintReport(const std::string& title, const std::vector<SessionResult>& results, bool anchored) {
@@ -95,6 +102,22 @@ void PrintReport(const std::string& title, const std::vector<SessionResult>& res
     std::printf("\n%s: %zu sessions, %zu points%s\n", title.c_str(), results.size(), errors.size(),
                 not_reconstructed ? (" (" + std::to_string(not_reconstructed) + " not reconstructed!)").c_str() : "");
     std::printf("  engine (sorc)             MAE %6.2f  p90 %6.2f  SoC points\n", mae, Quantile(errors, 0.9));
+    std::vector<double> charging, done, not_done;
+    std::size_t done_sessions = 0;
+    for (const SessionResult& r : results) {
+        charging.insert(charging.end(), r.charging.begin(), r.charging.end());
+        auto& group = r.done ? done : not_done;
+        group.insert(group.end(), r.errors.begin(), r.errors.end());
+        if (r.done) ++done_sessions;
+    }
+    if (!charging.empty()) {
+        std::printf("  engine, points while charging MAE %6.2f  p90 %6.2f  (%zu points; the rest are idle tails)\n",
+                    Mean(charging), Quantile(charging, 0.9), charging.size());
+    }
+    if (done_sessions > 0) {
+        std::printf("  engine, car done before unplug MAE %6.2f (%zu sessions), not done MAE %6.2f\n", Mean(done),
+                    done_sessions, Mean(not_done));
+    }
     std::printf("  naive 60 kWh from 20 %%    MAE %6.2f  p90 %6.2f  -> engine %.1fx better\n", naive_mae,
                 Quantile(naive, 0.9), mae > 0 ? naive_mae / mae : 0.0);
     if (anchored) {
@@ -157,14 +180,29 @@ SessionResult Evaluate(const GeneratedSession& session, int keep, std::mt19937_6
     options.stop_reason = session.ended_full && coin ? "SOCLimitReached" : (coin ? "Local" : "EVDisconnected");
     const SocReconstruction r = ReconstructSoc(values, options);
     if (g_verbose && !r.points.empty()) {
-        std::fprintf(stderr, "%s keep %d %s B %.0f est %.0f conf %.2f start %.1f/%.1f end %.1f/%.1f %s\n",
-                     session.id.c_str(), keep, session.profile.c_str(), session.true_battery_kwh, r.battery_kwh,
-                     r.confidence, TrueSocAt(session, r.points.front().timestamp), r.points.front().value,
+        std::fprintf(stderr, "%s keep %d %s%s idle %d min B %.0f est %.0f conf %.2f start %.1f/%.1f end %.1f/%.1f %s\n",
+                     session.id.c_str(), keep, session.profile.c_str(), session.ended_done ? " done" : "",
+                     session.idle_after_done_s / 60, session.true_battery_kwh, r.battery_kwh, r.confidence,
+                     TrueSocAt(session, r.points.front().timestamp), r.points.front().value,
                      TrueSocAt(session, r.points.back().timestamp), r.points.back().value,
                      options.stop_reason->c_str());
     }
     SessionResult result;
     result.reconstructed = r.reconstructed;
+    result.done = session.ended_done;
+    EpochMs delivery_end = session.true_soc_start_ms;
+    for (const MeterValue& v : values) {
+        if ((!v.measurand || *v.measurand == "Energy.Active.Import.Register") && v.timestamp > delivery_end) {
+            delivery_end = v.timestamp;
+        }
+    }
+    // Delivery ended where the true SoC stopped rising (the truth is recorded every tick).
+    for (std::size_t i = session.true_soc.size(); i-- > 1;) {
+        if (session.true_soc[i] > session.true_soc[i - 1] + 1e-9) {
+            delivery_end = session.true_soc_start_ms + static_cast<EpochMs>(i) * session.true_soc_step_s * 1000;
+            break;
+        }
+    }
     result.confidence = r.confidence;
     // Naive baselines need the delivered energy at each point: integrate the register as the engine's points do.
     // The true SoC is linear in delivered energy: E(t) = (soc(t) - soc(start)) * B / 100.
@@ -174,6 +212,7 @@ SessionResult Evaluate(const GeneratedSession& session, int keep, std::mt19937_6
         const double truth = TrueSocAt(session, p.timestamp);
         const double delivered = (truth - soc0) * b / 100.0;
         result.errors.push_back(std::fabs(p.value - truth));
+        if (p.timestamp <= delivery_end) result.charging.push_back(result.errors.back());
         result.naive.push_back(std::fabs(std::clamp(20.0 + delivered * 100.0 / 60.0, 0.0, 100.0) - truth));
         if (reading) {
             const double delivered_at_reading = (TrueSocAt(session, reading->first) - soc0) * b / 100.0;
@@ -388,6 +427,10 @@ int main(int argc, char** argv) {
     std::string data_dir = DefaultDataDir();
     std::uint64_t seed = 20260301;
     int per_kind = 300;
+    auto ac_ends = evni::analysis::gen::AcEnds::kMeasured;
+    std::string ac_ends_name = "measured";
+    double finished_share = 0.0;
+    bool dc_holdout = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const std::string value = argv[i + 1];
@@ -399,6 +442,19 @@ int main(int argc, char** argv) {
             g_verbose = value != "0";
         } else if (flag == "--sessions") {
             per_kind = std::stoi(value);
+        } else if (flag == "--ac-ends") {
+            if (value != "legacy" && value != "falloff" && value != "measured") {
+                std::fprintf(stderr, "--ac-ends: legacy, falloff or measured\n");
+                return 2;
+            }
+            ac_ends = value == "legacy"    ? evni::analysis::gen::AcEnds::kLegacy
+                      : value == "falloff" ? evni::analysis::gen::AcEnds::kFallOff
+                                           : evni::analysis::gen::AcEnds::kMeasured;
+            ac_ends_name = value;
+        } else if (flag == "--dc-holdout") {
+            dc_holdout = value != "0";
+        } else if (flag == "--ac-finished-share") {
+            finished_share = std::stod(value);
         } else {
             std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
             return 2;
@@ -411,8 +467,22 @@ int main(int argc, char** argv) {
     for (const std::string& source : population.sources) std::printf(" [%s]", source.c_str());
     std::printf("\nseed %llu, %d sessions per current type\n", static_cast<unsigned long long>(seed), per_kind);
 
+    if (dc_holdout) {
+        // The DC arrival/departure prior is fitted on the older half of the EPFL sessions: generate DC sessions from
+        // the newer half only.
+        std::vector<evni::analysis::gen::Envelope> late;
+        for (const auto& envelope : population.dc) {
+            if (envelope.start_ms >= evni::analysis::kDcSocPriorFitEndMs) late.push_back(envelope);
+        }
+        std::printf("DC envelopes: %zu of %zu (EPFL hold-out half, --dc-holdout 1)\n", late.size(),
+                    population.dc.size());
+        population.dc = std::move(late);
+    }
     Generator generator(std::move(population), seed);
     generator.RecordTrueSoc(true);
+    generator.SetAcEnds(ac_ends, finished_share);
+    std::printf("AC ends: %s%s\n", ac_ends_name.c_str(),
+                finished_share > 0.0 ? (", finished share raised to " + std::to_string(finished_share)).c_str() : "");
     std::vector<GeneratedSession> dc, ac;
     while (static_cast<int>(dc.size()) < per_kind || static_cast<int>(ac.size()) < per_kind) {
         GeneratedSession s = generator.Clean();

@@ -1,6 +1,7 @@
 #include "analysis/generator.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <optional>
@@ -17,6 +18,9 @@ using domain::MeterValue;
 constexpr EpochMs kValidFromMs = 946684800000;  // 2000-01-01T00:00:00Z
 
 constexpr int kTickS = 5;  // physics resolution
+// AcEnds::kMeasured: a Boulder envelope whose plug-in time exceeds its charging time by this much finished
+// charging before it was unplugged.
+constexpr double kDoneIdleH = 10.0 / 60.0;
 constexpr EpochMs kMsPerS = 1000;
 
 // ---------------------------------------------------------------- table reading
@@ -180,6 +184,10 @@ struct Range {
 
 enum class UnitStyle { kKwh, kWh, kUnitlessWh };
 
+// AC end of charge (constant-voltage phase of the on-board charger): the current falls linearly from the onset to
+// ~0 at 100 %, down to 8 % of the plateau (the charger then stops at the limit).
+double AcFallOff(double onset, double soc) { return std::max(0.08, (100.0 - soc) / (100.0 - onset)); }
+
 MeterValue Mv(EpochMs t, double value, const char* measurand, std::optional<std::string> unit,
               const char* phase = nullptr, const char* location = nullptr) {
     MeterValue mv;
@@ -277,6 +285,9 @@ struct Generator::Plan {
     double noise = 0.02;
     int start_delay_s = 0;
     int idle_tail_s = 0;
+    double ac_cv_onset = 0.0;  // AC: SoC where the on-board charger's CV fall-off begins (0 = none)
+    double stop_soc = 99.9;    // delivery stops at this SoC (the car's limit)
+    bool ac_done = false;      // AcEnds::kMeasured: the car finished before it was unplugged
     bool give_facts = false;
     double duplicate_share = 0.0;                                  // exact duplicates (offline queue resend)
     std::vector<std::pair<double, double>> pauses_frac;            // (at fraction of charging, seconds)
@@ -379,6 +390,43 @@ Generator::Plan Generator::BasePlan() {
         const EpochMs gap =
             i % 2 == 0 && Chance(0.3) ? -Pick(3) * 20'000 : static_cast<EpochMs>(Uniform(1.0, 240.0) * 60'000.0);
         plan.neighbours.push_back({gap, static_cast<EpochMs>(Uniform(0.3, 5.0) * 3'600'000.0)});
+    }
+    // AC ends other than kLegacy: drawn after everything above, so kLegacy's random stream is untouched.
+    if (!plan.dc && ac_ends_ != AcEnds::kLegacy) {
+        plan.ac_cv_onset = Uniform(93.0, 97.0);
+        if (ac_ends_ == AcEnds::kMeasured) {
+            double idle_h = std::max(0.0, envelope.plugged_h - envelope.charging_h);
+            // Raising the finished share (workplace/residential mixes): ACN Caltech idle times after the car
+            // finished, quantiles 10/25/50/75/90 % of the sessions idle >= 30 min (1,989 sessions with a
+            // doneChargingTime): 0.77, 1.30, 2.94, 5.28, 7.21 h.
+            const double boulder_share = 0.236;
+            if (idle_h < kDoneIdleH && finished_share_ > boulder_share &&
+                Chance((finished_share_ - boulder_share) / (1.0 - boulder_share))) {
+                static constexpr std::array<double, 7> kQ = {0.5, 0.77, 1.30, 2.94, 5.28, 7.21, 10.0};
+                static constexpr std::array<double, 7> kP = {0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0};
+                const double u = Uniform(0.0, 1.0);
+                for (std::size_t i = 1; i < kQ.size(); ++i) {
+                    if (u <= kP[i]) {
+                        idle_h = kQ[i - 1] + (kQ[i] - kQ[i - 1]) * (u - kP[i - 1]) / (kP[i] - kP[i - 1]);
+                        break;
+                    }
+                }
+            }
+            if (idle_h >= kDoneIdleH) {
+                plan.ac_done = true;
+                plan.stop_soc = Chance(0.3) ? (Chance(0.5) ? 80.0 : 90.0) : 99.9;
+                const double energy = std::max(0.5, envelope.energy_kwh);
+                // Energy that does not fit the drawn battery below the limit: a bigger battery, starting at
+                // 5-40 %.
+                if (energy * 100.0 / plan.battery_kwh > plan.stop_soc - 5.0)
+                    plan.battery_kwh = std::min(150.0, energy * 100.0 / (plan.stop_soc - Uniform(5.0, 40.0)));
+                plan.soc_start = std::max(1.0, plan.stop_soc - energy * 100.0 / plan.battery_kwh);
+                plan.target_kwh = energy + 1.0;  // delivery stops at the limit, not at the envelope's energy
+                plan.idle_tail_s = kTickS * static_cast<int>(std::min(idle_h, 16.0) * 3600.0 / kTickS);
+            } else {
+                plan.idle_tail_s = kTickS * static_cast<int>(idle_h * 3600.0 / kTickS);
+            }
+        }
     }
     return plan;
 }
@@ -545,9 +593,10 @@ GeneratedSession Generator::Render(const Plan& plan) {
         int s = 0;
         for (; s < 20 * 3600 && energy < target_kwh; s += kTickS) {
             const double soc = plan.soc_start + 100.0 * energy / plan.battery_kwh;
-            if (soc >= 99.9) break;
+            if (soc >= plan.stop_soc) break;
             double power = plan.draw_kw;
             if (plan.dc && soc > 80.0) power *= std::max(0.05, (100.0 - soc) / 20.0);
+            if (plan.ac_cv_onset > 0.0 && soc > plan.ac_cv_onset) power *= AcFallOff(plan.ac_cv_onset, soc);
             energy += power * kTickS / 3600.0;
         }
         return s;
@@ -599,7 +648,7 @@ GeneratedSession Generator::Render(const Plan& plan) {
         for (const auto& [range, kw] : offered) {
             if (range.Contains(s)) offer = kw;
         }
-        const bool done = zero || energy >= plan.target_kwh || soc >= 99.9;
+        const bool done = zero || energy >= plan.target_kwh || soc >= plan.stop_soc;
         if (done && delivery_end < 0 && s >= begin) delivery_end = s;
         const int min_end = plan.phase_s + 4 * plan.cadence_s;  // at least five readings
         if (!zero && delivery_end >= 0 && s >= delivery_end + plan.idle_tail_s && s >= min_end) {
@@ -616,6 +665,8 @@ GeneratedSession Generator::Render(const Plan& plan) {
         }
         double target = std::min(plan.draw_kw, offer);
         if (plan.dc && soc > 80.0) target = std::min(target, plan.draw_kw * std::max(0.05, (100.0 - soc) / 20.0));
+        if (plan.ac_cv_onset > 0.0 && soc > plan.ac_cv_onset)
+            target = std::min(target, plan.draw_kw * AcFallOff(plan.ac_cv_onset, soc));
         if (plan.dc && s - begin < 30) target *= std::max(0.1, (s - begin) / 30.0);  // ramp up
         if (over.Contains(s)) target = over_kw;
         bool charging = s >= begin && !done && !pit.Contains(s);
@@ -635,6 +686,8 @@ GeneratedSession Generator::Render(const Plan& plan) {
         session.true_battery_kwh = plan.battery_kwh;
         const std::size_t end_tick = std::min(ticks.size() - 1, static_cast<std::size_t>(delivery_end / kTickS));
         session.ended_full = !zero && !ticks.empty() && ticks[end_tick].soc >= 99.9;
+        session.ended_done = plan.ac_done && !zero;
+        session.idle_after_done_s = plan.ac_done ? end_s - delivery_end : 0;
     }
     const EpochMs end_ms = start + static_cast<EpochMs>(end_s) * kMsPerS;
     session.options.now_ms = end_ms + static_cast<EpochMs>(Uniform(60.0, 900.0)) * kMsPerS;

@@ -79,6 +79,30 @@ struct GeneratedSession {
     double true_battery_kwh = 0.0;
     bool ended_full = false;
     bool dc = false;  // a DC session (always set)
+    // AC sessions under AcEnds::kMeasured (filled only with RecordTrueSoc): delivery stopped because the car
+    // was done (full, or at its own SoC limit) and the car then stayed plugged in for idle_after_done_s.
+    bool ended_done = false;
+    int idle_after_done_s = 0;
+};
+
+// How AC sessions end (Generator::SetAcEnds).
+enum class AcEnds {
+    // As before 2026-11-28 (the default, and what bench-quality uses): delivery stops at the envelope's energy
+    // at whatever SoC that is, at full power, followed by a short idle tail (< 25 min); no end-of-charge fall-off.
+    kLegacy,
+    // The on-board charger's CV phase: power falls off from a per-car onset (93-97 % SoC) towards 100 %; the
+    // session mix and the idle tails are those of kLegacy otherwise.
+    kFallOff,
+    // Measured ends (docs/soc_prior.md "AC session ends"): the CV fall-off, and each Boulder envelope's own
+    // Total_Duration - Charging_Time decides whether the car finished charging before it was unplugged (idle
+    // >= 10 min: 23.6 % of the 21,163 Boulder sessions; ACN Caltech 64 %, ACN office 52 % with >= 30 min). A
+    // car that finished stopped at 100 % (70 %) or at its own limit of 80 or 90 % (30 %, an assumption: no
+    // data here has target SoC) after delivering the envelope's energy, so its start SoC is the limit minus
+    // that energy over the capacity; it then idles for the envelope's idle time (at most 16 h). Sessions that
+    // did not finish keep kLegacy's start SoC and energy, with the envelope's own idle (< 10 min).
+    // `finished_share` > 0 raises the share of finishing sessions to that value (the extra ones take their idle
+    // time from the ACN Caltech quantiles), for workplace/residential mixes.
+    kMeasured,
 };
 
 // The categories the generator can inject (all fourteen of analysis.md §2).
@@ -94,6 +118,12 @@ class Generator {
     GeneratedSession WithHardNegative(HardNegative kind);
     // Keep the true SoC trajectory in the sessions generated from now on (see GeneratedSession::true_soc).
     void RecordTrueSoc(bool on) { record_true_soc_ = on; }
+    // How AC sessions end (default kLegacy). kFallOff and kMeasured draw extra random numbers after everything
+    // kLegacy draws per plan, and the fall-off lengthens charging, so the sessions generated differ from kLegacy's.
+    void SetAcEnds(AcEnds mode, double finished_share = 0.0) {
+        ac_ends_ = mode;
+        finished_share_ = finished_share;
+    }
 
   private:
     struct Plan;
@@ -108,6 +138,8 @@ class Generator {
     std::mt19937_64 rng_;
     std::uint64_t counter_ = 0;
     bool record_true_soc_ = false;
+    AcEnds ac_ends_ = AcEnds::kLegacy;
+    double finished_share_ = 0.0;
 };
 
 }  // namespace evni::analysis::gen

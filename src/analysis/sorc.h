@@ -15,8 +15,11 @@
 //     rating class (3.7 kW single phase: small cars and plug-in hybrids, 7.4-22 kW: typical 50-77 kWh BEVs).
 //     A per-connector/tenant SocPrior (median implied capacity of past sessions, and past sessions with the same
 //     peak power, likely the same car) narrows it as history accumulates.
-//   - start SoC prior: DC ~30 % (EPFL arrivals, median 31 %), AC ~35 %, wide; a single SoC reading replaces it
-//     (anchored to within its 1 % rounding).
+//   - start SoC prior: DC a joint prior of arrival and departure SoC (EPFL density, fitted on the older half of the
+//     table), AC ~35 %, wide; a single SoC reading replaces it (anchored to within its 1 % rounding).
+//   - AC end of charge: a car that stopped drawing >= 30 min before the last reading had finished: its end SoC is
+//     near 100 % (the CV fall-off was seen) or at a limit of its own (75-100 %, an abrupt stop), and the AC start
+//     prior is left out (docs/soc_prior.md, "AC session ends").
 //   - power-curve likelihood: the delivery is cut into segments; the mean power of a segment is predicted as
 //     P_plateau times the harmonic mean of g(SoC) over the segment's SoC range, where g is the CC-CV shape: DC
 //     power falls linearly from the taper onset (80 %) to ~0 at 100 %; AC keeps its power up to ~95 % and then
@@ -39,6 +42,10 @@
 #include "domain/meter_value.h"
 
 namespace evni::analysis {
+
+// The DC arrival/departure prior of the reconstruction is fitted on the EPFL sessions arriving before this time
+// (tools/fit_dc_soc_prior.py); the benchmark evaluates on the later ones.
+inline constexpr domain::EpochMs kDcSocPriorFitEndMs = 1'668'968'580'000;  // 2022-11-20 18:23 (table time)
 
 struct SocPoint {
     domain::EpochMs timestamp = 0;
