@@ -6,6 +6,7 @@
 // station model and for a same-weekday median baseline.
 //
 //   evni_bench_station [--data DIR] [--seed N] [--days-per-station N] [--min-daily-kwh X] [--fixed-power 0|1]
+//                      [--connector-down-days N]
 //
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository (or its parent).
 #include <algorithm>
@@ -321,7 +322,8 @@ struct Report {
     std::map<std::string, Counts> per_type;
     int clean = 0, clean_flagged = 0;
     int source_fault = 0, source_fault_flagged = 0;  // clean days whose source data holds a fault
-    void Add(const Label& label, const std::vector<Detection>& dets, bool fault_in_source = false) {
+    // Returns whether a detection matched the label.
+    bool Add(const Label& label, const std::vector<Detection>& dets, bool fault_in_source = false) {
         if (label.type.empty()) {
             ++clean;
             if (!dets.empty()) ++clean_flagged;
@@ -345,6 +347,7 @@ struct Report {
             }
         }
         if (matched) ++per_type[label.type].matched_labels;
+        return matched;
     }
     void Print(const char* name) const {
         std::printf("\n%-16s %7s %7s %7s %7s %7s\n", name, "labels", "dets", "prec", "recall", "F1");
@@ -472,6 +475,7 @@ int main(int argc, char** argv) {
     int days_per_station = 60;
     double min_daily_kwh = 30.0;
     bool fixed_power = false;
+    int max_down_days = 5;
     st::ModelOptions options;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
@@ -481,6 +485,7 @@ int main(int argc, char** argv) {
         if (a == "--days-per-station") days_per_station = std::atoi(argv[i + 1]);
         if (a == "--min-daily-kwh") min_daily_kwh = v;
         if (a == "--fixed-power") fixed_power = v != 0.0;
+        if (a == "--connector-down-days") max_down_days = std::max(1, static_cast<int>(v));
         // Model options, to explore the trade-offs (the defaults are the service's).
         if (a == "--z") options.z_threshold = v;
         if (a == "--drop-ratio") options.drop_ratio = v;
@@ -495,6 +500,7 @@ int main(int argc, char** argv) {
         if (a == "--min-day-onsets") options.min_day_onsets = v;
         if (a == "--connector-alpha") options.connector_alpha = v;
         if (a == "--max-connector-tail") options.max_connector_tail = v;
+        if (a == "--max-idle-run-tail") options.max_idle_run_tail = v;
         if (a == "--min-power-sigma") options.min_power_sigma = v;
         if (a == "--power-confirm-z") options.power_confirm_z = v;
         if (a == "--energy-confirm-z") options.energy_confirm_z = v;
@@ -529,6 +535,33 @@ int main(int argc, char** argv) {
     std::map<std::string, int> used_per_source;
     int used_stations = 0;
     std::uniform_real_distribution<double> u01(0.0, 1.0);
+    // Connector_down labels and how many were found, by day of the down run (1st, 2nd, .., 5th and later).
+    std::array<std::pair<int, int>, 5> down_by_position{};
+    // Runs the model and the baseline on one test day; true when the model matched the label.
+    auto evaluate = [&](const std::string& name, int d, const std::vector<std::vector<double>>& day, const Label& label,
+                        const std::vector<st::DayProfile>& history) {
+        const EpochMs day_start = history.back().day_start + st::kDayMs;
+        const auto t_model = std::chrono::steady_clock::now();
+        const auto res = st::AnalyzeDay(day_start, day, history, options);
+        model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_model).count();
+        ++model_days;
+        std::vector<Detection> dets;
+        for (const auto& f : res.findings) dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute});
+        const bool fault_in_source = label.type.empty() && FaultInSource(day, history);
+        if (std::getenv("EVNI_BENCH_DEBUG") && (label.type.empty() ? !dets.empty() : dets.empty())) {
+            std::printf("%s[%d,%d) %s day %d hist %d exp %.1f act %.1f:",
+                        label.type.empty() ? (fault_in_source ? "FP-source" : "FP") : label.type.c_str(),
+                        label.start_minute, label.end_minute, name.c_str(), d, res.history_days, res.expected_kwh,
+                        res.actual_kwh);
+            for (const auto& f : res.findings)
+                std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
+                            f.expected_kwh, f.score);
+            std::printf("\n");
+        }
+        const bool hit = model.Add(label, dets, fault_in_source);
+        baseline.Add(label, Baseline(day, day_start, history), fault_in_source);
+        return hit;
+    };
     for (const auto& [name, station] : stations) {
         if (station.sessions.size() < 200) continue;
         const Series s = BuildSeries(station, fixed_power, seed);
@@ -557,7 +590,6 @@ int main(int argc, char** argv) {
         for (int n = 0; n < days_per_station; ++n) {
             const int d = pick_day(rng);
             if (past_outage[static_cast<std::size_t>(d)]) continue;
-            const EpochMs day_start = s.first_day + d * st::kDayMs;
             auto day = s.minutes[static_cast<std::size_t>(d)];
             // A day without a single recorded session is an export gap (or a real outage nobody labelled):
             // not a test day.
@@ -621,30 +653,32 @@ int main(int argc, char** argv) {
                     if (active > best) best = active, busiest = c;
                 }
                 if (best < 0.8 * kHistory) continue;
-                label = {"connector_down", 0, st::kMinutesPerDay};
-                std::fill(day[busiest].begin(), day[busiest].end(), 0.0);
+                // A failed connector stays down until it is repaired: whole days, from day d on, for a run of
+                // 1 to --connector-down-days days (uniform; 1 = the single day of the benchmark before
+                // 2026-11-28). Every day of the run is a test day, its history holding the run's earlier days.
+                const int run_days = max_down_days > 1 ? std::uniform_int_distribution<int>(1, max_down_days)(rng) : 1;
+                for (int k = 0; k < run_days && d + k < s.days; ++k) {
+                    const int dd = d + k;
+                    auto down_day = s.minutes[static_cast<std::size_t>(dd)];
+                    // A day the whole station is out (a past outage, an export gap) is no test day; the run goes on.
+                    if (past_outage[static_cast<std::size_t>(dd)] || DayTotal(down_day) < 0.01) continue;
+                    std::fill(down_day[busiest].begin(), down_day[busiest].end(), 0.0);
+                    std::vector<st::DayProfile> history(profiles.begin() + (dd - kHistory), profiles.begin() + dd);
+                    for (int j = d; j < dd; ++j) {
+                        auto grid = s.minutes[static_cast<std::size_t>(j)];
+                        std::fill(grid[busiest].begin(), grid[busiest].end(), 0.0);
+                        auto& h = history[static_cast<std::size_t>(j - (dd - kHistory))];
+                        if (!past_outage[static_cast<std::size_t>(j)]) h = st::ToProfile(h.day_start, grid);
+                    }
+                    const bool hit = evaluate(name, dd, down_day, {"connector_down", 0, st::kMinutesPerDay}, history);
+                    auto& pos = down_by_position[std::min(k, 4)];
+                    ++pos.first;
+                    pos.second += hit;
+                }
+                continue;
             }
             std::vector<st::DayProfile> history(profiles.begin() + (d - kHistory), profiles.begin() + d);
-            const auto t_model = std::chrono::steady_clock::now();
-            const auto res = st::AnalyzeDay(day_start, day, history, options);
-            model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_model).count();
-            ++model_days;
-            std::vector<Detection> dets;
-            for (const auto& f : res.findings)
-                dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute});
-            const bool fault_in_source = label.type.empty() && FaultInSource(day, history);
-            if (std::getenv("EVNI_BENCH_DEBUG") && (label.type.empty() ? !dets.empty() : dets.empty())) {
-                std::printf("%s[%d,%d) %s day %d hist %d exp %.1f act %.1f:",
-                            label.type.empty() ? (fault_in_source ? "FP-source" : "FP") : label.type.c_str(),
-                            label.start_minute, label.end_minute, name.c_str(), d, res.history_days, res.expected_kwh,
-                            res.actual_kwh);
-                for (const auto& f : res.findings)
-                    std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
-                                f.expected_kwh, f.score);
-                std::printf("\n");
-            }
-            model.Add(label, dets, fault_in_source);
-            baseline.Add(label, Baseline(day, day_start, history), fault_in_source);
+            evaluate(name, d, day, label, history);
         }
     }
     std::printf("%d stations busy enough (median >= %.0f kWh/day, >= 70 days):", used_stations, min_daily_kwh);
@@ -652,6 +686,12 @@ int main(int argc, char** argv) {
     std::printf("\n");
     model.Print("station model");
     baseline.Print("weekday median");
+    std::printf("\nconnector_down recall by day of the down run (up to %d days):", max_down_days);
+    for (std::size_t k = 0; k < down_by_position.size(); ++k) {
+        const auto [n, hits] = down_by_position[k];
+        if (n > 0) std::printf(" day %zu%s %d/%d", k + 1, k + 1 == down_by_position.size() ? "+" : "", hits, n);
+    }
+    std::printf("\n");
     std::printf("\nmodel %.3f ms per station-day (%d station-days); CPU time %.1f s in all\n",
                 1000.0 * model_seconds / std::max(1, model_days), model_days,
                 static_cast<double>(std::clock() - t0) / CLOCKS_PER_SEC);
