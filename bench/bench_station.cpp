@@ -6,7 +6,7 @@
 // station model and for a same-weekday median baseline.
 //
 //   evni_bench_station [--data DIR] [--seed N] [--days-per-station N] [--min-daily-kwh X] [--fixed-power 0|1]
-//                      [--connector-down-days N]
+//                      [--connector-down-days N] [--cut-sessions 0|1]
 //
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository (or its parent).
 #include <algorithm>
@@ -249,6 +249,9 @@ struct Series {
     EpochMs first_day = 0;
     int days = 0;
     std::vector<std::vector<std::vector<double>>> minutes;  // [day][connector][minute]
+    // Each session's delivery on each day it touches: [start, end) in minutes from that day's midnight (start
+    // negative when it began the day before).
+    std::vector<std::vector<std::vector<std::pair<int, int>>>> deliveries;  // [day][connector]
 };
 
 Series BuildSeries(const Station& s, bool fixed_power, std::uint64_t seed) {
@@ -271,6 +274,8 @@ Series BuildSeries(const Station& s, bool fixed_power, std::uint64_t seed) {
     out.days = static_cast<int>((st::DayStart(hi) - out.first_day) / st::kDayMs) + 1;
     out.minutes.assign(static_cast<std::size_t>(out.days),
                        std::vector<std::vector<double>>(out.connectors.size(), std::vector<double>()));
+    out.deliveries.assign(static_cast<std::size_t>(out.days),
+                          std::vector<std::vector<std::pair<int, int>>>(out.connectors.size()));
     for (const auto& e : s.sessions) {
         const double hours = static_cast<double>(e.end - e.start) / st::kHourMs;
         const double car_kw = fixed_power ? 7.4 : kCarKw[static_cast<std::size_t>(car(rng))];
@@ -282,6 +287,10 @@ Series BuildSeries(const Station& s, bool fixed_power, std::uint64_t seed) {
             auto& grid = out.minutes[static_cast<std::size_t>((d - out.first_day) / st::kDayMs)][c];
             if (grid.empty()) grid.assign(st::kMinutesPerDay, 0.0);
             st::SpreadEnergy(std::span(&iv, 1), d, st::kMinuteMs, grid);
+            const auto first = static_cast<int>((iv.start_ms - d) / st::kMinuteMs);
+            const auto last = static_cast<int>((iv.end_ms - d + st::kMinuteMs - 1) / st::kMinuteMs);
+            out.deliveries[static_cast<std::size_t>((d - out.first_day) / st::kDayMs)][c].push_back(
+                {first, std::min(last, st::kMinutesPerDay)});
         }
     }
     for (auto& day : out.minutes) {
@@ -476,6 +485,7 @@ int main(int argc, char** argv) {
     double min_daily_kwh = 30.0;
     bool fixed_power = false;
     int max_down_days = 5;
+    bool cut_sessions = true;
     st::ModelOptions options;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
@@ -486,6 +496,7 @@ int main(int argc, char** argv) {
         if (a == "--min-daily-kwh") min_daily_kwh = v;
         if (a == "--fixed-power") fixed_power = v != 0.0;
         if (a == "--connector-down-days") max_down_days = std::max(1, static_cast<int>(v));
+        if (a == "--cut-sessions") cut_sessions = v != 0.0;
         // Model options, to explore the trade-offs (the defaults are the service's).
         if (a == "--z") options.z_threshold = v;
         if (a == "--drop-ratio") options.drop_ratio = v;
@@ -627,7 +638,19 @@ int main(int argc, char** argv) {
                 if (starts.empty()) continue;
                 const int start = starts[std::uniform_int_distribution<std::size_t>(0, starts.size() - 1)(rng)];
                 label = {"outage", start * 60, (start + len) * 60};
-                for (auto& c : day) std::fill(c.begin() + start * 60, c.begin() + (start + len) * 60, 0.0);
+                for (std::size_t c = 0; c < day.size(); ++c) {
+                    auto& grid = day[c];
+                    std::fill(grid.begin() + start * 60, grid.begin() + (start + len) * 60, 0.0);
+                    if (!cut_sessions) continue;
+                    // A real outage ends the sessions in progress (the charger loses power and stops the
+                    // transaction: no delivery after the outage starts) and a car arriving during it finds the
+                    // station dead (its session never happens). Sessions starting after it are unchanged.
+                    for (const auto& [a, b] : s.deliveries[static_cast<std::size_t>(d)][c]) {
+                        const int from = a < start * 60 ? start * 60 : a;
+                        if (a < (start + len) * 60 && b > start * 60 && from < b)
+                            std::fill(grid.begin() + from, grid.begin() + b, 0.0);
+                    }
+                }
             } else if (r < 0.72) {
                 const double f = std::uniform_real_distribution<double>(0.3, 0.6)(rng);
                 label = {"energy_drop", 0, st::kMinutesPerDay};
