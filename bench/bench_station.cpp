@@ -508,6 +508,7 @@ int main(int argc, char** argv) {
         if (a == "--min-log-sigma") options.min_log_sigma = v;
         if (a == "--max-outage-tail") options.max_outage_tail = v;
         if (a == "--min-expected-onsets") options.min_expected_onsets = v;
+        if (a == "--min-joint-stop") options.min_joint_stop = static_cast<int>(v);
         if (a == "--min-day-onsets") options.min_day_onsets = v;
         if (a == "--connector-alpha") options.connector_alpha = v;
         if (a == "--max-connector-tail") options.max_connector_tail = v;
@@ -564,6 +565,11 @@ int main(int argc, char** argv) {
                         label.type.empty() ? (fault_in_source ? "FP-source" : "FP") : label.type.c_str(),
                         label.start_minute, label.end_minute, name.c_str(), d, res.history_days, res.expected_kwh,
                         res.actual_kwh);
+            if (label.type == "outage" && label.start_minute > 0) {
+                int n = 0;
+                for (const auto& c : day) n += c[static_cast<std::size_t>(label.start_minute - 1)] > 1e-4;
+                std::printf(" stopped=%d", n);
+            }
             for (const auto& f : res.findings)
                 std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
                             f.expected_kwh, f.score);

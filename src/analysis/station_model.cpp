@@ -409,6 +409,23 @@ DayProfile ToProfile(EpochMs day_start, const std::vector<std::vector<double>>& 
         p.active_minutes.push_back(active);
         p.onsets.push_back(onsets);
     }
+    // Joint stops: a minute with delivery followed by a long station silence, and how many connectors
+    // delivered in it (all of them stopped then).
+    auto active_at = [&](const std::vector<double>& minutes, int m) {
+        return static_cast<std::size_t>(m) < minutes.size() && minutes[static_cast<std::size_t>(m)] > kActiveMinuteKwh;
+    };
+    int silent_after = 0;  // station-silent minutes after minute m
+    for (int m = kMinutesPerDay - 1; m >= 0; --m) {
+        int n = 0;
+        for (const auto& minutes : minute_kwh) n += active_at(minutes, m) ? 1 : 0;
+        if (n > 0) {
+            auto& j = p.joint_stops[static_cast<std::size_t>(m / 60)];
+            if (silent_after >= kJointStopSilenceMinutes) j = std::max(j, static_cast<double>(n));
+            silent_after = 0;
+        } else {
+            ++silent_after;
+        }
+    }
     return p;
 }
 
@@ -689,11 +706,22 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                 if (share > o.max_silent_share) continue;
             } else if (activity) {
                 const double lambda = Sum(up_rate, run.start, run.end);
-                if (lambda < o.min_expected_onsets) continue;
-                const auto k =
-                    std::count_if(day_max_onsets.begin(), day_max_onsets.end(), [&](double m) { return m >= lambda; });
-                share = LaplaceShare(static_cast<int>(k), n_working);
+                share = 1.0;
+                if (lambda >= o.min_expected_onsets) {
+                    const auto k = std::count_if(day_max_onsets.begin(), day_max_onsets.end(),
+                                                 [&](double m) { return m >= lambda; });
+                    share = LaplaceShare(static_cast<int>(k), n_working);
+                }
                 bar = o.max_outage_tail;
+                // Too few sessions expected in the silence to miss them: the sessions in progress when it began
+                // may tell, if several stopped in the same minute (a cut), which working days rarely saw.
+                const double stopped = run.start > 0 ? today.joint_stops[static_cast<std::size_t>(run.start - 1)] : 0.0;
+                if (share > bar && stopped >= o.min_joint_stop) {
+                    const auto k = std::count_if(working.begin(), working.end(), [&](const DayProfile* d) {
+                        return *std::max_element(d->joint_stops.begin(), d->joint_stops.end()) >= stopped;
+                    });
+                    share = LaplaceShare(static_cast<int>(k), n_working);
+                }
                 if (share > bar) continue;
             } else if (missing <= null_max * (1.0 + o.outage_margin)) {
                 continue;

@@ -471,3 +471,26 @@ TEST(StationModelIdleRunTest, ConnectorIdleForMostOfTheWindowIsNotJudged) {
     const EpochMs today = kDay0 + 56 * st::kDayMs;
     EXPECT_FALSE(BayDown(st::AnalyzeDay(today, ResidentialToday(56), ResidentialHistory(56, 40, false)), 0));
 }
+
+TEST(StationModelActivityTest, SessionsCutAtOnceBeforeASilenceAreAnOutage) {
+    // Two long sessions a day (08:00 to 16:00 and 10:00 to 17:30): no session is expected to start in the
+    // afternoon, so a silent afternoon is no outage by the sessions missed in it. Today both stopped in the
+    // same minute at 12:00 and nothing followed: the sessions in progress were cut.
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 42; ++d)
+        hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(2, {{0, 8 * 60, 480}, {1, 10 * 60, 450}})));
+    EXPECT_DOUBLE_EQ(hist[0].joint_stops[17], 1.0);  // one connector stopped before the night's silence
+    const auto cut = st::ToProfile(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 240}, {1, 10 * 60, 120}}));
+    EXPECT_DOUBLE_EQ(cut.joint_stops[11], 2.0);
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 240}, {1, 10 * 60, 120}}), hist);
+    ASSERT_TRUE(Has(r, st::AnomalyType::kOutage));
+    // The same silence after sessions that ended ten minutes apart: sessions end one by one.
+    const auto apart = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 230}, {1, 10 * 60, 120}}), hist);
+    EXPECT_FALSE(Has(apart, st::AnomalyType::kOutage));
+    // A station whose sessions often end together before a silence (a fleet leaving at shift end): no outage.
+    for (int d = 0; d < 42; d += 3)
+        hist[static_cast<std::size_t>(d)] =
+            st::ToProfile(kDay0 + d * st::kDayMs, Grid(2, {{0, 8 * 60, 480}, {1, 10 * 60, 360}}));
+    EXPECT_FALSE(Has(st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 240}, {1, 10 * 60, 120}}), hist),
+                     st::AnomalyType::kOutage));
+}
