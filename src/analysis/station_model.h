@@ -142,7 +142,7 @@ struct ModelOptions {
     // either, while others did): the run's odds (the same share test, multiplied over the run's days) at most
     // connector_alpha over the number of connectors, and the idle runs of any of the station's connectors that
     // ended (the connector delivered again) with odds at least as long at most this share of working days.
-    double max_idle_run_tail = 0.03;
+    double max_idle_run_tail = 0.025;
     // Drop / surge of the power delivered while charging (station energy per active connector-minute):
     // robust z-score of its log against the station's working days (spread floor `min_power_sigma`),
     // thresholds z_threshold and drop_ratio / surge_ratio, with at least this many active minutes.
