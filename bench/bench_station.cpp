@@ -462,6 +462,29 @@ bool FaultInSource(const std::vector<std::vector<double>>& day, const std::vecto
     return false;
 }
 
+// Diagnostic only (the rates above do not use it): an untouched test day on which a connector of the source
+// data has been idle for 3 days or more in a row (today with the 2+ days before, the others delivering), having
+// delivered on >= 80 % of the station's other working days of the 56: the injected connector_down runs as
+// they happen in the source (a failure, or a resident away).
+bool IdleRunInSource(const std::vector<std::vector<double>>& day, const std::vector<st::DayProfile>& history) {
+    const st::DayProfile today = st::ToProfile(0, day);
+    for (std::size_t c = 0; c < today.connectors.size() && today.connectors.size() > 1; ++c) {
+        if (today.ConnectorTotal(c) >= 0.01 || today.Total() < 0.01) continue;
+        int run = 0;
+        std::size_t i = history.size();
+        while (i > 0 && history[i - 1].ConnectorTotal(c) < 0.01 && history[i - 1].Total() >= 0.01) --i, ++run;
+        if (run < 2) continue;
+        int working = 0, active = 0;
+        for (std::size_t k = 0; k < i; ++k) {
+            if (history[k].Total() < 0.01) continue;
+            ++working;
+            active += history[k].ConnectorTotal(c) >= 0.01;
+        }
+        if (working > 0 && active >= 0.8 * working) return true;
+    }
+    return false;
+}
+
 std::string DefaultDataDir() {
     if (const char* env = std::getenv("EVNI_DATA_DIR"); env != nullptr && *env != '\0') return env;
     std::string here = __FILE__;
@@ -513,6 +536,7 @@ int main(int argc, char** argv) {
         if (a == "--connector-alpha") options.connector_alpha = v;
         if (a == "--max-connector-tail") options.max_connector_tail = v;
         if (a == "--max-idle-run-tail") options.max_idle_run_tail = v;
+        if (a == "--idle-run-alpha") options.idle_run_alpha = v;
         if (a == "--min-power-sigma") options.min_power_sigma = v;
         if (a == "--power-confirm-z") options.power_confirm_z = v;
         if (a == "--energy-confirm-z") options.energy_confirm_z = v;
@@ -549,6 +573,7 @@ int main(int argc, char** argv) {
     std::uniform_real_distribution<double> u01(0.0, 1.0);
     // Connector_down labels and how many were found, by day of the down run (1st, 2nd, .., 5th and later).
     std::array<std::pair<int, int>, 5> down_by_position{};
+    int clean_idle_run = 0, clean_idle_run_flagged = 0;  // IdleRunInSource
     // Runs the model and the baseline on one test day; true when the model matched the label.
     auto evaluate = [&](const std::string& name, int d, const std::vector<std::vector<double>>& day, const Label& label,
                         const std::vector<st::DayProfile>& history) {
@@ -578,6 +603,10 @@ int main(int argc, char** argv) {
                 std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
                             f.expected_kwh, f.score);
             std::printf("\n");
+        }
+        if (label.type.empty() && IdleRunInSource(day, history)) {
+            ++clean_idle_run;
+            clean_idle_run_flagged += !dets.empty();
         }
         const bool hit = model.Add(label, dets, fault_in_source);
         baseline.Add(label, Baseline(day, day_start, history), fault_in_source);
@@ -719,7 +748,11 @@ int main(int argc, char** argv) {
     std::printf("\n");
     model.Print("station model");
     baseline.Print("weekday median");
-    std::printf("\nconnector_down recall by day of the down run (up to %d days):", max_down_days);
+    std::printf(
+        "\nuntouched days with a connector idle >= 3 days in a row in the source (diagnostic): %d, %d of "
+        "them flagged by the model\n",
+        clean_idle_run, clean_idle_run_flagged);
+    std::printf("connector_down recall by day of the down run (up to %d days):", max_down_days);
     for (std::size_t k = 0; k < down_by_position.size(); ++k) {
         const auto [n, hits] = down_by_position[k];
         if (n > 0) std::printf(" day %zu%s %d/%d", k + 1, k + 1 == down_by_position.size() ? "+" : "", hits, n);

@@ -630,7 +630,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                         // connector idle for weeks is not told from one out of use).
                         if (idle.days == 0 || 2 * idle.working < n_working || idle.working < o.min_history_days ||
                             idle.missing_kwh < o.min_expected_kwh ||
-                            idle.log_p > std::log(o.connector_alpha / static_cast<double>(2 * n_conn)))
+                            idle.log_p > std::log(o.idle_run_alpha / static_cast<double>(2 * n_conn)))
                             continue;
                         const double tail = LaplaceShare(idle_runs.RunsAtMost(c, idle.log_p), n_working);
                         if (tail > o.max_idle_run_tail) continue;

@@ -139,10 +139,13 @@ struct ModelOptions {
     double connector_alpha = 0.01;
     double max_connector_tail = 0.1;
     // Connector down on a day that continues an idle run (the connector delivered nothing on the days before
-    // either, while others did): the run's odds (the same share test, multiplied over the run's days) at most
-    // connector_alpha over the number of connectors, and the idle runs of any of the station's connectors that
-    // ended (the connector delivered again) with odds at least as long at most this share of working days.
+    // either, while others did): the run's probability (the smaller of: the share test above multiplied over
+    // the run's days; the connector's own share of idle working days to the power of the run's length, today
+    // included; both learnt on the working days outside the run) at most idle_run_alpha / (2 · connectors),
+    // and the idle runs of any of the station's connectors that ended, and the others' ongoing ones, at least
+    // as unlikely at most this share of working days (Laplace's rule).
     double max_idle_run_tail = 0.025;
+    double idle_run_alpha = 0.01;
     // Drop / surge of the power delivered while charging (station energy per active connector-minute):
     // robust z-score of its log against the station's working days (spread floor `min_power_sigma`),
     // thresholds z_threshold and drop_ratio / surge_ratio, with at least this many active minutes.
