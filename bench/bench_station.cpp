@@ -6,6 +6,7 @@
 // station model and for a same-weekday median baseline.
 //
 //   evni_bench_station [--data DIR] [--seed N] [--days-per-station N] [--min-daily-kwh X] [--fixed-power 0|1]
+//                      [--connector-down-days N] [--cut-sessions 0|1]
 //
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository (or its parent).
 #include <algorithm>
@@ -248,6 +249,9 @@ struct Series {
     EpochMs first_day = 0;
     int days = 0;
     std::vector<std::vector<std::vector<double>>> minutes;  // [day][connector][minute]
+    // Each session's delivery on each day it touches: [start, end) in minutes from that day's midnight (start
+    // negative when it began the day before).
+    std::vector<std::vector<std::vector<std::pair<int, int>>>> deliveries;  // [day][connector]
 };
 
 Series BuildSeries(const Station& s, bool fixed_power, std::uint64_t seed) {
@@ -270,6 +274,8 @@ Series BuildSeries(const Station& s, bool fixed_power, std::uint64_t seed) {
     out.days = static_cast<int>((st::DayStart(hi) - out.first_day) / st::kDayMs) + 1;
     out.minutes.assign(static_cast<std::size_t>(out.days),
                        std::vector<std::vector<double>>(out.connectors.size(), std::vector<double>()));
+    out.deliveries.assign(static_cast<std::size_t>(out.days),
+                          std::vector<std::vector<std::pair<int, int>>>(out.connectors.size()));
     for (const auto& e : s.sessions) {
         const double hours = static_cast<double>(e.end - e.start) / st::kHourMs;
         const double car_kw = fixed_power ? 7.4 : kCarKw[static_cast<std::size_t>(car(rng))];
@@ -281,6 +287,10 @@ Series BuildSeries(const Station& s, bool fixed_power, std::uint64_t seed) {
             auto& grid = out.minutes[static_cast<std::size_t>((d - out.first_day) / st::kDayMs)][c];
             if (grid.empty()) grid.assign(st::kMinutesPerDay, 0.0);
             st::SpreadEnergy(std::span(&iv, 1), d, st::kMinuteMs, grid);
+            const auto first = static_cast<int>((iv.start_ms - d) / st::kMinuteMs);
+            const auto last = static_cast<int>((iv.end_ms - d + st::kMinuteMs - 1) / st::kMinuteMs);
+            out.deliveries[static_cast<std::size_t>((d - out.first_day) / st::kDayMs)][c].push_back(
+                {first, std::min(last, st::kMinutesPerDay)});
         }
     }
     for (auto& day : out.minutes) {
@@ -321,7 +331,8 @@ struct Report {
     std::map<std::string, Counts> per_type;
     int clean = 0, clean_flagged = 0;
     int source_fault = 0, source_fault_flagged = 0;  // clean days whose source data holds a fault
-    void Add(const Label& label, const std::vector<Detection>& dets, bool fault_in_source = false) {
+    // Returns whether a detection matched the label.
+    bool Add(const Label& label, const std::vector<Detection>& dets, bool fault_in_source = false) {
         if (label.type.empty()) {
             ++clean;
             if (!dets.empty()) ++clean_flagged;
@@ -345,6 +356,7 @@ struct Report {
             }
         }
         if (matched) ++per_type[label.type].matched_labels;
+        return matched;
     }
     void Print(const char* name) const {
         std::printf("\n%-16s %7s %7s %7s %7s %7s\n", name, "labels", "dets", "prec", "recall", "F1");
@@ -450,6 +462,29 @@ bool FaultInSource(const std::vector<std::vector<double>>& day, const std::vecto
     return false;
 }
 
+// Diagnostic only (the rates above do not use it): an untouched test day on which a connector of the source
+// data has been idle for 3 days or more in a row (today with the 2+ days before, the others delivering), having
+// delivered on >= 80 % of the station's other working days of the 56: the injected connector_down runs as
+// they happen in the source (a failure, or a resident away).
+bool IdleRunInSource(const std::vector<std::vector<double>>& day, const std::vector<st::DayProfile>& history) {
+    const st::DayProfile today = st::ToProfile(0, day);
+    for (std::size_t c = 0; c < today.connectors.size() && today.connectors.size() > 1; ++c) {
+        if (today.ConnectorTotal(c) >= 0.01 || today.Total() < 0.01) continue;
+        int run = 0;
+        std::size_t i = history.size();
+        while (i > 0 && history[i - 1].ConnectorTotal(c) < 0.01 && history[i - 1].Total() >= 0.01) --i, ++run;
+        if (run < 2) continue;
+        int working = 0, active = 0;
+        for (std::size_t k = 0; k < i; ++k) {
+            if (history[k].Total() < 0.01) continue;
+            ++working;
+            active += history[k].ConnectorTotal(c) >= 0.01;
+        }
+        if (working > 0 && active >= 0.8 * working) return true;
+    }
+    return false;
+}
+
 std::string DefaultDataDir() {
     if (const char* env = std::getenv("EVNI_DATA_DIR"); env != nullptr && *env != '\0') return env;
     std::string here = __FILE__;
@@ -472,6 +507,8 @@ int main(int argc, char** argv) {
     int days_per_station = 60;
     double min_daily_kwh = 30.0;
     bool fixed_power = false;
+    int max_down_days = 5;
+    bool cut_sessions = true;
     st::ModelOptions options;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
@@ -481,6 +518,8 @@ int main(int argc, char** argv) {
         if (a == "--days-per-station") days_per_station = std::atoi(argv[i + 1]);
         if (a == "--min-daily-kwh") min_daily_kwh = v;
         if (a == "--fixed-power") fixed_power = v != 0.0;
+        if (a == "--connector-down-days") max_down_days = std::max(1, static_cast<int>(v));
+        if (a == "--cut-sessions") cut_sessions = v != 0.0;
         // Model options, to explore the trade-offs (the defaults are the service's).
         if (a == "--z") options.z_threshold = v;
         if (a == "--drop-ratio") options.drop_ratio = v;
@@ -492,9 +531,12 @@ int main(int argc, char** argv) {
         if (a == "--min-log-sigma") options.min_log_sigma = v;
         if (a == "--max-outage-tail") options.max_outage_tail = v;
         if (a == "--min-expected-onsets") options.min_expected_onsets = v;
+        if (a == "--min-joint-stop") options.min_joint_stop = static_cast<int>(v);
         if (a == "--min-day-onsets") options.min_day_onsets = v;
         if (a == "--connector-alpha") options.connector_alpha = v;
         if (a == "--max-connector-tail") options.max_connector_tail = v;
+        if (a == "--max-idle-run-tail") options.max_idle_run_tail = v;
+        if (a == "--idle-run-alpha") options.idle_run_alpha = v;
         if (a == "--min-power-sigma") options.min_power_sigma = v;
         if (a == "--power-confirm-z") options.power_confirm_z = v;
         if (a == "--energy-confirm-z") options.energy_confirm_z = v;
@@ -529,6 +571,47 @@ int main(int argc, char** argv) {
     std::map<std::string, int> used_per_source;
     int used_stations = 0;
     std::uniform_real_distribution<double> u01(0.0, 1.0);
+    // Connector_down labels and how many were found, by day of the down run (1st, 2nd, .., 5th and later).
+    std::array<std::pair<int, int>, 5> down_by_position{};
+    int clean_idle_run = 0, clean_idle_run_flagged = 0;  // IdleRunInSource
+    // Runs the model and the baseline on one test day; true when the model matched the label.
+    auto evaluate = [&](const std::string& name, int d, const std::vector<std::vector<double>>& day, const Label& label,
+                        const std::vector<st::DayProfile>& history) {
+        const EpochMs day_start = history.back().day_start + st::kDayMs;
+        const auto t_model = std::chrono::steady_clock::now();
+        const auto res = st::AnalyzeDay(day_start, day, history, options);
+        model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_model).count();
+        ++model_days;
+        std::vector<Detection> dets;
+        for (const auto& f : res.findings) dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute});
+        const bool fault_in_source = label.type.empty() && FaultInSource(day, history);
+        bool wrong = false;
+        for (const auto& x : dets) wrong |= x.type != label.type;
+        if (std::getenv("EVNI_BENCH_DEBUG") &&
+            (label.type.empty() ? !dets.empty()
+                                : dets.empty() || (std::getenv("EVNI_BENCH_DEBUG")[0] == '2' && wrong))) {
+            std::printf("%s[%d,%d) %s day %d hist %d exp %.1f act %.1f:",
+                        label.type.empty() ? (fault_in_source ? "FP-source" : "FP") : label.type.c_str(),
+                        label.start_minute, label.end_minute, name.c_str(), d, res.history_days, res.expected_kwh,
+                        res.actual_kwh);
+            if (label.type == "outage" && label.start_minute > 0) {
+                int n = 0;
+                for (const auto& c : day) n += c[static_cast<std::size_t>(label.start_minute - 1)] > 1e-4;
+                std::printf(" stopped=%d", n);
+            }
+            for (const auto& f : res.findings)
+                std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
+                            f.expected_kwh, f.score);
+            std::printf("\n");
+        }
+        if (label.type.empty() && IdleRunInSource(day, history)) {
+            ++clean_idle_run;
+            clean_idle_run_flagged += !dets.empty();
+        }
+        const bool hit = model.Add(label, dets, fault_in_source);
+        baseline.Add(label, Baseline(day, day_start, history), fault_in_source);
+        return hit;
+    };
     for (const auto& [name, station] : stations) {
         if (station.sessions.size() < 200) continue;
         const Series s = BuildSeries(station, fixed_power, seed);
@@ -557,7 +640,6 @@ int main(int argc, char** argv) {
         for (int n = 0; n < days_per_station; ++n) {
             const int d = pick_day(rng);
             if (past_outage[static_cast<std::size_t>(d)]) continue;
-            const EpochMs day_start = s.first_day + d * st::kDayMs;
             auto day = s.minutes[static_cast<std::size_t>(d)];
             // A day without a single recorded session is an export gap (or a real outage nobody labelled):
             // not a test day.
@@ -595,7 +677,19 @@ int main(int argc, char** argv) {
                 if (starts.empty()) continue;
                 const int start = starts[std::uniform_int_distribution<std::size_t>(0, starts.size() - 1)(rng)];
                 label = {"outage", start * 60, (start + len) * 60};
-                for (auto& c : day) std::fill(c.begin() + start * 60, c.begin() + (start + len) * 60, 0.0);
+                for (std::size_t c = 0; c < day.size(); ++c) {
+                    auto& grid = day[c];
+                    std::fill(grid.begin() + start * 60, grid.begin() + (start + len) * 60, 0.0);
+                    if (!cut_sessions) continue;
+                    // A real outage ends the sessions in progress (the charger loses power and stops the
+                    // transaction: no delivery after the outage starts) and a car arriving during it finds the
+                    // station dead (its session never happens). Sessions starting after it are unchanged.
+                    for (const auto& [a, b] : s.deliveries[static_cast<std::size_t>(d)][c]) {
+                        const int from = a < start * 60 ? start * 60 : a;
+                        if (a < (start + len) * 60 && b > start * 60 && from < b)
+                            std::fill(grid.begin() + from, grid.begin() + b, 0.0);
+                    }
+                }
             } else if (r < 0.72) {
                 const double f = std::uniform_real_distribution<double>(0.3, 0.6)(rng);
                 label = {"energy_drop", 0, st::kMinutesPerDay};
@@ -621,30 +715,32 @@ int main(int argc, char** argv) {
                     if (active > best) best = active, busiest = c;
                 }
                 if (best < 0.8 * kHistory) continue;
-                label = {"connector_down", 0, st::kMinutesPerDay};
-                std::fill(day[busiest].begin(), day[busiest].end(), 0.0);
+                // A failed connector stays down until it is repaired: whole days, from day d on, for a run of
+                // 1 to --connector-down-days days (uniform; 1 = the single day of the benchmark before
+                // 2026-11-28). Every day of the run is a test day, its history holding the run's earlier days.
+                const int run_days = max_down_days > 1 ? std::uniform_int_distribution<int>(1, max_down_days)(rng) : 1;
+                for (int k = 0; k < run_days && d + k < s.days; ++k) {
+                    const int dd = d + k;
+                    auto down_day = s.minutes[static_cast<std::size_t>(dd)];
+                    // A day the whole station is out (a past outage, an export gap) is no test day; the run goes on.
+                    if (past_outage[static_cast<std::size_t>(dd)] || DayTotal(down_day) < 0.01) continue;
+                    std::fill(down_day[busiest].begin(), down_day[busiest].end(), 0.0);
+                    std::vector<st::DayProfile> history(profiles.begin() + (dd - kHistory), profiles.begin() + dd);
+                    for (int j = d; j < dd; ++j) {
+                        auto grid = s.minutes[static_cast<std::size_t>(j)];
+                        std::fill(grid[busiest].begin(), grid[busiest].end(), 0.0);
+                        auto& h = history[static_cast<std::size_t>(j - (dd - kHistory))];
+                        if (!past_outage[static_cast<std::size_t>(j)]) h = st::ToProfile(h.day_start, grid);
+                    }
+                    const bool hit = evaluate(name, dd, down_day, {"connector_down", 0, st::kMinutesPerDay}, history);
+                    auto& pos = down_by_position[std::min(k, 4)];
+                    ++pos.first;
+                    pos.second += hit;
+                }
+                continue;
             }
             std::vector<st::DayProfile> history(profiles.begin() + (d - kHistory), profiles.begin() + d);
-            const auto t_model = std::chrono::steady_clock::now();
-            const auto res = st::AnalyzeDay(day_start, day, history, options);
-            model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_model).count();
-            ++model_days;
-            std::vector<Detection> dets;
-            for (const auto& f : res.findings)
-                dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute});
-            const bool fault_in_source = label.type.empty() && FaultInSource(day, history);
-            if (std::getenv("EVNI_BENCH_DEBUG") && (label.type.empty() ? !dets.empty() : dets.empty())) {
-                std::printf("%s[%d,%d) %s day %d hist %d exp %.1f act %.1f:",
-                            label.type.empty() ? (fault_in_source ? "FP-source" : "FP") : label.type.c_str(),
-                            label.start_minute, label.end_minute, name.c_str(), d, res.history_days, res.expected_kwh,
-                            res.actual_kwh);
-                for (const auto& f : res.findings)
-                    std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
-                                f.expected_kwh, f.score);
-                std::printf("\n");
-            }
-            model.Add(label, dets, fault_in_source);
-            baseline.Add(label, Baseline(day, day_start, history), fault_in_source);
+            evaluate(name, d, day, label, history);
         }
     }
     std::printf("%d stations busy enough (median >= %.0f kWh/day, >= 70 days):", used_stations, min_daily_kwh);
@@ -652,6 +748,16 @@ int main(int argc, char** argv) {
     std::printf("\n");
     model.Print("station model");
     baseline.Print("weekday median");
+    std::printf(
+        "\nuntouched days with a connector idle >= 3 days in a row in the source (diagnostic): %d, %d of "
+        "them flagged by the model\n",
+        clean_idle_run, clean_idle_run_flagged);
+    std::printf("connector_down recall by day of the down run (up to %d days):", max_down_days);
+    for (std::size_t k = 0; k < down_by_position.size(); ++k) {
+        const auto [n, hits] = down_by_position[k];
+        if (n > 0) std::printf(" day %zu%s %d/%d", k + 1, k + 1 == down_by_position.size() ? "+" : "", hits, n);
+    }
+    std::printf("\n");
     std::printf("\nmodel %.3f ms per station-day (%d station-days); CPU time %.1f s in all\n",
                 1000.0 * model_seconds / std::max(1, model_days), model_days,
                 static_cast<double>(std::clock() - t0) / CLOCKS_PER_SEC);

@@ -121,6 +121,159 @@ double Quantile(std::vector<double> v, double q) {
 // Laplace's rule for "k of n days were like this".
 double LaplaceShare(int k, int n) { return (static_cast<double>(k) + 1.0) / (static_cast<double>(n) + 2.0); }
 
+// Connectors' idle runs: whole days on which a connector delivered nothing while others at the station did
+// (days the whole station was silent pass: they say nothing about a connector). The odds of a run: each
+// session another connector started that day had the connector's share of the station's sessions to land on
+// it, so a run's log probability is the sum over its days of log(1 - share) times the others' sessions.
+class IdleRuns {
+  public:
+    IdleRuns(std::vector<const DayProfile*> days, EpochMs day_start) : days_(std::move(days)), day_start_(day_start) {
+        std::sort(days_.begin(), days_.end(),
+                  [](const DayProfile* a, const DayProfile* b) { return a->day_start < b->day_start; });
+        // Day sums, computed once: the tests below visit every day for every connector.
+        for (const auto* d : days_) {
+            total_.push_back(d->Total());
+            auto& kwh = kwh_.emplace_back();
+            auto& onsets = onsets_.emplace_back();
+            double all = 0.0;
+            for (std::size_t c = 0; c < d->connectors.size(); ++c) {
+                kwh.push_back(d->ConnectorTotal(c));
+                onsets.push_back(c < d->onsets.size() ? Sum(d->onsets[c], 0, kHoursPerDay) : 0.0);
+                all += onsets.back();
+            }
+            onsets_all_.push_back(all);
+        }
+    }
+
+    struct Current {
+        int days = 0;              // idle days before today in the connector's run up to today
+        double log_p = 0.0;        // of the run with today (up to `until_hour`)
+        double missing_kwh = 0.0;  // energy the connector delivers by `until_hour` on its other working days
+        int working = 0;           // the station's working days outside the run (the connector's rate learnt on them)
+    };
+
+    Current Run(std::size_t c, const DayProfile& today, int until_hour) {
+        const auto& k = Of(c);
+        Current out;
+        out.days = k.run_days;
+        out.working = k.working;
+        if (k.run_days == 0 || k.working == 0) return out;
+        out.missing_kwh = k.missing(until_hour);
+        out.log_p =
+            std::min(k.log_keep * SumAll(today.onsets, 0, until_hour, c) + k.run_log_p, (k.run_days + 1) * k.log_idle);
+        return out;
+    }
+
+    // Completed idle runs (followed by a day the connector delivered) of every connector, outside each one's
+    // current run, with a log probability at most `log_p`: how often the station saw such a run end well.
+    int RunsAtMost(std::size_t except, double log_p) {
+        if (!pooled_) {
+            pooled_ = true;
+            const std::size_t n_conn = days_.empty() ? 0 : days_.back()->connectors.size();
+            for (std::size_t c = 0; c < n_conn; ++c) {
+                const auto& k = Of(c);
+                double acc = 0.0;
+                int len = 0;
+                bool open = false;
+                for (std::size_t i = 0; i < days_.size(); ++i) {
+                    if (k.in_run[i] || (i > 0 && days_[i]->day_start != days_[i - 1]->day_start + kDayMs)) {
+                        acc = 0.0;
+                        len = 0;
+                        open = false;
+                    }
+                    if (k.in_run[i] || total_[i] < kSilentKwh) continue;
+                    if (Idle(i, c)) {
+                        acc += k.log_keep * Others(i, c);
+                        ++len;
+                        open = true;
+                    } else {
+                        if (open) completed_.push_back(std::min(acc, len * k.log_idle));
+                        acc = 0.0;
+                        len = 0;
+                        open = false;
+                    }
+                }
+                ongoing_.push_back(k.run_days > 0 ? std::min(k.run_log_p, k.run_days * k.log_idle) : 0.0);
+            }
+        }
+        int n =
+            static_cast<int>(std::count_if(completed_.begin(), completed_.end(), [&](double v) { return v <= log_p; }));
+        for (std::size_t j = 0; j < ongoing_.size(); ++j) n += j != except && ongoing_[j] < 0.0 && ongoing_[j] <= log_p;
+        return n;
+    }
+
+  private:
+    struct Connector {
+        std::vector<bool> in_run;  // per day: part of the current run
+        int run_days = 0;
+        double run_log_p = 0.0;
+        double log_keep = 0.0;
+        double log_idle = 0.0;  // log of its share of idle days among its working days outside the run (Laplace)
+        int working = 0;
+        int idle_days = 0;
+        std::vector<const DayProfile*> others;  // its working days outside the current run
+        std::size_t c = 0;
+        double missing(int until_hour) const {
+            std::vector<double> v;
+            for (const auto* d : others) v.push_back(Sum(d->connectors[c], 0, until_hour));
+            return TrimmedMean(std::move(v));
+        }
+    };
+
+    bool Idle(std::size_t i, std::size_t c) const {
+        const double mine = c < kwh_[i].size() ? kwh_[i][c] : 0.0;
+        return total_[i] >= kSilentKwh && mine < kSilentKwh && total_[i] - mine >= kSilentKwh;
+    }
+    // Sessions the other connectors started on day i.
+    double Others(std::size_t i, std::size_t c) const {
+        return onsets_all_[i] - (c < onsets_[i].size() ? onsets_[i][c] : 0.0);
+    }
+
+    const Connector& Of(std::size_t c) {
+        if (auto it = cache_.find(c); it != cache_.end()) return it->second;
+        Connector k;
+        k.c = c;
+        const std::size_t n = days_.size();
+        k.in_run.assign(n, false);
+        EpochMs want = day_start_ - kDayMs;
+        for (std::size_t i = n; i-- > 0;) {
+            if (days_[i]->day_start != want) break;
+            const bool silent = total_[i] < kSilentKwh;
+            if (!silent && !Idle(i, c)) break;
+            k.in_run[i] = true;
+            k.run_days += silent ? 0 : 1;
+            want -= kDayMs;
+        }
+        double mine = 0.0;
+        double every = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (k.in_run[i] || total_[i] < kSilentKwh) continue;
+            ++k.working;
+            k.idle_days += Idle(i, c) ? 1 : 0;
+            k.others.push_back(days_[i]);
+            mine += onsets_all_[i] - Others(i, c);
+            every += onsets_all_[i];
+        }
+        k.log_keep = std::log(1.0 - (mine + 0.5) / (every + 1.0));
+        k.log_idle = std::log(LaplaceShare(k.idle_days, k.working));
+        for (std::size_t i = 0; i < n; ++i) {
+            if (k.in_run[i] && total_[i] >= kSilentKwh) k.run_log_p += k.log_keep * Others(i, c);
+        }
+        return cache_.emplace(c, std::move(k)).first->second;
+    }
+
+    std::vector<const DayProfile*> days_;
+    EpochMs day_start_ = 0;
+    std::vector<double> total_;                // per day: station energy
+    std::vector<std::vector<double>> kwh_;     // per day and connector: energy
+    std::vector<std::vector<double>> onsets_;  // per day and connector: sessions started
+    std::vector<double> onsets_all_;           // per day: sessions started at the station
+    std::map<std::size_t, Connector> cache_;
+    bool pooled_ = false;
+    std::vector<double> completed_;
+    std::vector<double> ongoing_;  // per connector: its current run up to yesterday (0 without one)
+};
+
 }  // namespace
 
 EpochMs DayStart(EpochMs t) {
@@ -255,6 +408,23 @@ DayProfile ToProfile(EpochMs day_start, const std::vector<std::vector<double>>& 
         p.connectors.push_back(h);
         p.active_minutes.push_back(active);
         p.onsets.push_back(onsets);
+    }
+    // Joint stops: a minute with delivery followed by a long station silence, and how many connectors
+    // delivered in it (all of them stopped then).
+    auto active_at = [&](const std::vector<double>& minutes, int m) {
+        return static_cast<std::size_t>(m) < minutes.size() && minutes[static_cast<std::size_t>(m)] > kActiveMinuteKwh;
+    };
+    int silent_after = 0;  // station-silent minutes after minute m
+    for (int m = kMinutesPerDay - 1; m >= 0; --m) {
+        int n = 0;
+        for (const auto& minutes : minute_kwh) n += active_at(minutes, m) ? 1 : 0;
+        if (n > 0) {
+            auto& j = p.joint_stops[static_cast<std::size_t>(m / 60)];
+            if (silent_after >= kJointStopSilenceMinutes) j = std::max(j, static_cast<double>(n));
+            silent_after = 0;
+        } else {
+            ++silent_after;
+        }
     }
     return p;
 }
@@ -403,6 +573,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
     if (result.enough_history) {
         // Connector down: one connector silent for a long stretch while others deliver.
         if (n_conn >= 2) {
+            IdleRuns idle_runs(all, day_start);
             for (std::size_t c = 0; c < n_conn; ++c) {
                 // The whole day (so far): shorter silences of one connector are everyday events.
                 const int min_len = std::max(until_hour, o.min_silent_hours);
@@ -434,7 +605,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                             return std::pow(1.0 - p_share, SumAll(d.onsets, run.start, run.end, c));
                         };
                         const double p_today = p_left(today);
-                        if (p_today > o.connector_alpha / static_cast<double>(n_conn)) continue;
+                        const bool unlikely = p_today <= o.connector_alpha / static_cast<double>(n_conn);
                         // Calibrated on the station itself: working days where the connector was left silent
                         // against odds at least as long (dedicated bays, a connector only some cars fit).
                         int k = 0;
@@ -444,14 +615,33 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                         // The odds test already paid for the number of connectors: the calibration only
                         // checks that such silences were rare here (earlier ones were faults themselves).
                         const double calibrated = LaplaceShare(k, n_working);
-                        if (calibrated <= o.max_connector_tail) {
+                        if (unlikely && calibrated <= o.max_connector_tail) {
                             share = calibrated;
                             bar = o.max_connector_tail;
                         }
                     }
-                    if (missing < o.min_expected_kwh || share > bar) continue;
-                    result.findings.push_back({AnomalyType::kConnectorDown, run.start * 60, run.end * 60, missing, 0.0,
-                                               silence_score(missing, share, bar), c});
+                    double reported = missing;
+                    if ((missing < o.min_expected_kwh || share > bar) && activity) {
+                        // A failed connector stays down until repaired: idle yesterday (and before) too, the run's
+                        // odds multiply, judged against the connector's other working days (not the run's own,
+                        // which would teach the model that the connector is idle).
+                        const auto idle = idle_runs.Run(c, today, until_hour);
+                        // The connector's normal must be known: most of the window lies outside the run (a
+                        // connector idle for weeks is not told from one out of use).
+                        if (idle.days == 0 || 2 * idle.working < n_working || idle.working < o.min_history_days ||
+                            idle.missing_kwh < o.min_expected_kwh ||
+                            idle.log_p > std::log(o.idle_run_alpha / static_cast<double>(2 * n_conn)))
+                            continue;
+                        const double tail = LaplaceShare(idle_runs.RunsAtMost(c, idle.log_p), n_working);
+                        if (tail > o.max_idle_run_tail) continue;
+                        reported = idle.missing_kwh;
+                        share = tail;
+                        bar = o.max_idle_run_tail;
+                    } else if (missing < o.min_expected_kwh || share > bar) {
+                        continue;
+                    }
+                    result.findings.push_back({AnomalyType::kConnectorDown, run.start * 60, run.end * 60, reported, 0.0,
+                                               silence_score(reported, share, bar), c});
                 }
             }
         }
@@ -516,11 +706,22 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                 if (share > o.max_silent_share) continue;
             } else if (activity) {
                 const double lambda = Sum(up_rate, run.start, run.end);
-                if (lambda < o.min_expected_onsets) continue;
-                const auto k =
-                    std::count_if(day_max_onsets.begin(), day_max_onsets.end(), [&](double m) { return m >= lambda; });
-                share = LaplaceShare(static_cast<int>(k), n_working);
+                share = 1.0;
+                if (lambda >= o.min_expected_onsets) {
+                    const auto k = std::count_if(day_max_onsets.begin(), day_max_onsets.end(),
+                                                 [&](double m) { return m >= lambda; });
+                    share = LaplaceShare(static_cast<int>(k), n_working);
+                }
                 bar = o.max_outage_tail;
+                // Too few sessions expected in the silence to miss them: the sessions in progress when it began
+                // may tell, if several stopped in the same minute (a cut), which working days rarely saw.
+                const double stopped = run.start > 0 ? today.joint_stops[static_cast<std::size_t>(run.start - 1)] : 0.0;
+                if (share > bar && stopped >= o.min_joint_stop) {
+                    const auto k = std::count_if(working.begin(), working.end(), [&](const DayProfile* d) {
+                        return *std::max_element(d->joint_stops.begin(), d->joint_stops.end()) >= stopped;
+                    });
+                    share = LaplaceShare(static_cast<int>(k), n_working);
+                }
                 if (share > bar) continue;
             } else if (missing <= null_max * (1.0 + o.outage_margin)) {
                 continue;

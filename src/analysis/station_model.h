@@ -53,6 +53,8 @@ using HourlyCount = std::array<double, kHoursPerDay>;
 inline constexpr double kActiveMinuteKwh = 1e-4;
 // Delivery after at least this many minutes without any is a new session on the connector (an onset).
 inline constexpr int kOnsetGapMinutes = 15;
+// Silence of the station after a joint stop (DayProfile::joint_stops).
+inline constexpr int kJointStopSilenceMinutes = 180;
 
 // One day of a station: hourly energy per connector (connectors in the station's order), and, when built
 // from a minute grid (ToProfile), the connectors' activity: minutes with delivery and session onsets per
@@ -63,6 +65,10 @@ struct DayProfile {
     std::vector<HourlyKwh> connectors;
     std::vector<HourlyCount> active_minutes;
     std::vector<HourlyCount> onsets;
+    // Per hour (from a minute grid): the most connectors that stopped delivering in one minute of that hour
+    // after which the whole station stayed silent for kJointStopSilenceMinutes or more (the day's end
+    // permitting). Sessions end one by one; a power cut ends all the sessions in progress at once.
+    HourlyCount joint_stops{};
     bool HasActivity() const { return !connectors.empty() && active_minutes.size() == connectors.size(); }
     double Total() const;
     double ConnectorTotal(std::size_t c) const;
@@ -119,6 +125,10 @@ struct ModelOptions {
     // `min_expected_onsets` sessions must have been expected to start in it.
     double max_outage_tail = 0.06;
     double min_expected_onsets = 2.0;
+    // ... or, fewer sessions expected there: at least `min_joint_stop` connectors stopped delivering in the
+    // same minute just before the silence (the sessions in progress cut off at once), and working days with a
+    // joint stop as large before a silence as rare as max_outage_tail.
+    int min_joint_stop = 2;
     // Whole silent day: the station's working days start this many sessions or more on average, and at most
     // `max_silent_share` of its working days were nearly silent (under a tenth of the expected energy).
     double min_day_onsets = 4.0;
@@ -128,6 +138,14 @@ struct ModelOptions {
     // and working days where it was left idle against odds at least as long at most max_connector_tail.
     double connector_alpha = 0.01;
     double max_connector_tail = 0.1;
+    // Connector down on a day that continues an idle run (the connector delivered nothing on the days before
+    // either, while others did): the run's probability (the smaller of: the share test above multiplied over
+    // the run's days; the connector's own share of idle working days to the power of the run's length, today
+    // included; both learnt on the working days outside the run) at most idle_run_alpha / (2 · connectors),
+    // and the idle runs of any of the station's connectors that ended, and the others' ongoing ones, at least
+    // as unlikely at most this share of working days (Laplace's rule).
+    double max_idle_run_tail = 0.025;
+    double idle_run_alpha = 0.01;
     // Drop / surge of the power delivered while charging (station energy per active connector-minute):
     // robust z-score of its log against the station's working days (spread floor `min_power_sigma`),
     // thresholds z_threshold and drop_ratio / surge_ratio, with at least this many active minutes.

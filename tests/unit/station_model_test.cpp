@@ -404,3 +404,93 @@ TEST(StationModelActivityTest, SilenceOnlyADownConnectorExplainsIsNoOutage) {
     const auto outage = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, morning), hist);
     ASSERT_TRUE(Has(outage, st::AnomalyType::kOutage));
 }
+
+namespace {
+
+// A residential-like site: bay 0 (one car) charges 18:00-21:00 on every day but every eighth; bays 1-3
+// (other residents) charge once a day each. Bay 0 is idle (down) on the last `down_before` history days;
+// `others_away`: bays 1-3 each had an idle run of four days earlier in the history, which ended.
+std::vector<st::DayProfile> ResidentialHistory(int days, int down_before, bool others_away) {
+    std::vector<st::DayProfile> out;
+    for (int d = 0; d < days; ++d) {
+        std::vector<Charge> charges;
+        if (d % 8 != 3 && d < days - down_before) charges.push_back({0, 18 * 60, 180, 7.4});
+        for (int b = 1; b < 4; ++b) {
+            const bool away = others_away && d >= 10 * b && d < 10 * b + 4;
+            if (!away) charges.push_back({b, (7 + 3 * b + d % 3) * 60, 120, 7.4});
+        }
+        out.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(4, charges)));
+    }
+    return out;
+}
+
+std::vector<std::vector<double>> ResidentialToday(int day) {
+    std::vector<Charge> charges;
+    for (int b = 1; b < 4; ++b) charges.push_back({b, (7 + 3 * b + day % 3) * 60, 120, 7.4});
+    return Grid(4, charges);
+}
+
+bool BayDown(const st::DayResult& r, std::size_t bay) {
+    return std::any_of(r.findings.begin(), r.findings.end(), [&](const st::Finding& f) {
+        return f.type == st::AnomalyType::kConnectorDown && f.connector == std::optional<std::size_t>(bay);
+    });
+}
+
+}  // namespace
+
+TEST(StationModelIdleRunTest, FirstDayOfAnIdleRunIsOrdinaryLaterDaysAreNot) {
+    const EpochMs today = kDay0 + 56 * st::kDayMs;
+    // Idle one day in eight anyway: the first idle day, and the second, say nothing.
+    EXPECT_FALSE(BayDown(st::AnalyzeDay(today, ResidentialToday(56), ResidentialHistory(56, 0, false)), 0));
+    EXPECT_FALSE(BayDown(st::AnalyzeDay(today, ResidentialToday(56), ResidentialHistory(56, 1, false)), 0));
+    // Idle four days in a row (three before today): about 0.14^4 by its own rate, the run's days left out of
+    // the rate (they would teach the model that the bay is idle).
+    const auto r = st::AnalyzeDay(today, ResidentialToday(56), ResidentialHistory(56, 3, false));
+    ASSERT_TRUE(BayDown(r, 0));
+    for (const auto& f : r.findings) {
+        if (f.type == st::AnomalyType::kConnectorDown) {
+            EXPECT_GT(f.expected_kwh, 15.0);  // its usual evening, from the days outside the run
+            EXPECT_GE(f.score, 0.5);
+        }
+    }
+    // Energy alone (no activity): the run is not judged.
+    auto hist = ResidentialHistory(56, 3, false);
+    for (auto& d : hist) d.active_minutes.clear(), d.onsets.clear();
+    EXPECT_FALSE(BayDown(st::AnalyzeDay(today, ResidentialToday(56), hist), 0));
+}
+
+TEST(StationModelIdleRunTest, RunsAsLongThatEndedAtTheStationAreOrdinary) {
+    // The other residents were away for four days each and came back: a four-day idle run is how this site
+    // lives, not a fault.
+    const EpochMs today = kDay0 + 56 * st::kDayMs;
+    EXPECT_FALSE(BayDown(st::AnalyzeDay(today, ResidentialToday(56), ResidentialHistory(56, 3, true)), 0));
+}
+
+TEST(StationModelIdleRunTest, ConnectorIdleForMostOfTheWindowIsNotJudged) {
+    // Idle for 40 of the 56 days: its normal is not known any more (out of use, or reported long ago).
+    const EpochMs today = kDay0 + 56 * st::kDayMs;
+    EXPECT_FALSE(BayDown(st::AnalyzeDay(today, ResidentialToday(56), ResidentialHistory(56, 40, false)), 0));
+}
+
+TEST(StationModelActivityTest, SessionsCutAtOnceBeforeASilenceAreAnOutage) {
+    // Two long sessions a day (08:00 to 16:00 and 10:00 to 17:30): no session is expected to start in the
+    // afternoon, so a silent afternoon is no outage by the sessions missed in it. Today both stopped in the
+    // same minute at 12:00 and nothing followed: the sessions in progress were cut.
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 42; ++d)
+        hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(2, {{0, 8 * 60, 480}, {1, 10 * 60, 450}})));
+    EXPECT_DOUBLE_EQ(hist[0].joint_stops[17], 1.0);  // one connector stopped before the night's silence
+    const auto cut = st::ToProfile(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 240}, {1, 10 * 60, 120}}));
+    EXPECT_DOUBLE_EQ(cut.joint_stops[11], 2.0);
+    const auto r = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 240}, {1, 10 * 60, 120}}), hist);
+    ASSERT_TRUE(Has(r, st::AnomalyType::kOutage));
+    // The same silence after sessions that ended ten minutes apart: sessions end one by one.
+    const auto apart = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 230}, {1, 10 * 60, 120}}), hist);
+    EXPECT_FALSE(Has(apart, st::AnomalyType::kOutage));
+    // A station whose sessions often end together before a silence (a fleet leaving at shift end): no outage.
+    for (int d = 0; d < 42; d += 3)
+        hist[static_cast<std::size_t>(d)] =
+            st::ToProfile(kDay0 + d * st::kDayMs, Grid(2, {{0, 8 * 60, 480}, {1, 10 * 60, 360}}));
+    EXPECT_FALSE(Has(st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 240}, {1, 10 * 60, 120}}), hist),
+                     st::AnomalyType::kOutage));
+}
