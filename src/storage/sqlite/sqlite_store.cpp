@@ -1,7 +1,9 @@
 #include "storage/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -752,6 +754,26 @@ class SqliteTransaction final : public Transaction {
 constexpr int kMaxBatchUnits = 64;
 constexpr auto kMaxBatchAge = std::chrono::milliseconds(4);
 
+// A unit waiting for its batch's COMMIT. Each waits on a futex of its own, so the units of a batch wake without
+// queueing on a shared mutex as a condition variable's waiters do (measured: fewer context switches per unit).
+struct CommitWaiter {
+    std::atomic<std::uint32_t> done{0};
+    std::string error;  // set before `done`
+    void Wait() {
+        while (done.load(std::memory_order_acquire) == 0)
+            syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&done), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+    }
+    // The waiter may return and be gone once `done` is set; waking its (still mapped) stack address then is
+    // harmless.
+    static void Wake(CommitWaiter* w, const std::string& error) {
+        w->error = error;
+        auto* word = reinterpret_cast<std::uint32_t*>(&w->done);
+        w->done.store(1, std::memory_order_release);
+        syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    }
+};
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+
 // False for an in-memory database, which has no WAL to checkpoint (and a second connection would not see it).
 bool IsFile(const std::string& path) {
     return !path.empty() && path != ":memory:" && path.find("mode=memory") == std::string::npos;
@@ -817,11 +839,18 @@ class SqliteStore final : public Store {
     void CommitUnit(std::unique_lock<std::mutex>& lock, std::uint64_t batch) {
         const bool keep_open = write_waiters_.load() > 0 && batch_units_ < kMaxBatchUnits &&
                                std::chrono::steady_clock::now() - batch_started_ < kMaxBatchAge;
-        if (!keep_open) EndBatch();
+        if (!keep_open) {
+            EndBatch();
+            lock.unlock();
+            std::lock_guard g(batch_mutex_);
+            if (auto it = batch_errors_.find(batch); it != batch_errors_.end()) throw DbError(it->second);
+            return;
+        }
+        CommitWaiter waiter;
+        commit_waiters_.push_back(&waiter);
         lock.unlock();
-        std::unique_lock g(batch_mutex_);
-        batch_cv_.wait(g, [&] { return committed_through_ >= batch; });
-        if (auto it = batch_errors_.find(batch); it != batch_errors_.end()) throw DbError(it->second);
+        waiter.Wait();
+        if (!waiter.error.empty()) throw DbError(waiter.error);
     }
 
     // Called with the write lock held after a unit was rolled back to its savepoint.
@@ -857,11 +886,14 @@ class SqliteStore final : public Store {
 
     void FinishBatch(const std::string& error) {
         batch_open_ = false;
-        std::lock_guard g(batch_mutex_);
-        committed_through_ = batch_id_;
-        if (!error.empty()) batch_errors_[batch_id_] = "commit failed: " + error;
-        while (batch_errors_.size() > 64) batch_errors_.erase(batch_errors_.begin());
-        batch_cv_.notify_all();
+        const std::string failure = error.empty() ? std::string() : "commit failed: " + error;
+        {
+            std::lock_guard g(batch_mutex_);
+            if (!failure.empty()) batch_errors_[batch_id_] = failure;
+            while (batch_errors_.size() > 64) batch_errors_.erase(batch_errors_.begin());
+        }
+        for (CommitWaiter* w : commit_waiters_) CommitWaiter::Wake(w, failure);
+        commit_waiters_.clear();
     }
 
     bool sqlite3_autocommit_active() { return writer_.conn->InAutocommit(); }
@@ -985,16 +1017,15 @@ class SqliteStore final : public Store {
     int lock_fd_ = -1;
     std::mutex write_mutex_;
     std::atomic<int> write_waiters_{0};
-    // Group commit state: the batch_* fields and batch_open_ are guarded by write_mutex_;
-    // committed_through_ and batch_errors_ by batch_mutex_.
+    // Group commit state: the batch_* fields, batch_open_ and commit_waiters_ are guarded by write_mutex_;
+    // batch_errors_ (the failed batches, for the unit that ended its batch itself) by batch_mutex_.
     bool batch_open_ = false;
     std::uint64_t batch_id_ = 0;
     int batch_units_ = 0;
     std::chrono::steady_clock::time_point batch_started_;
     std::mutex batch_mutex_;
-    std::condition_variable batch_cv_;
-    std::uint64_t committed_through_ = 0;
     std::map<std::uint64_t, std::string> batch_errors_;
+    std::vector<CommitWaiter*> commit_waiters_;  // the units of the open batch that wait for its COMMIT
     PooledConnection writer_;
     std::unique_ptr<WalCheckpointer> checkpointer_;
     std::mutex pool_mutex_;
