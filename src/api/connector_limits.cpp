@@ -25,7 +25,18 @@ std::optional<analysis::LearnedLimit> LearnWithout(const std::vector<storage::Co
     return analysis::LearnConnectorLimit(history, metadata);
 }
 
+// The observation is optional: never fail the write for it.
+std::optional<analysis::PowerObservation> Observe(std::span<const domain::MeterValue> values) {
+    try {
+        return analysis::ObserveSessionPower(values);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 }  // namespace
+
+std::any ConnectorLimitListener::Prepare(std::span<const domain::MeterValue> values) const { return Observe(values); }
 
 void ConnectorLimitListener::Forget(const SessionWrite& write) {
     if (!cache_) return;
@@ -45,13 +56,14 @@ void ConnectorLimitListener::OnSessionWritten(storage::Transaction& tx, const Se
         }
         return;
     }
-    domain::MeterValues loaded;
-    const auto values = AllSessionValues(tx, write, loaded);
+    using Prepared = std::optional<analysis::PowerObservation>;
+    const auto* prepared = write.prepared ? std::any_cast<Prepared>(write.prepared) : nullptr;
     std::optional<analysis::PowerObservation> observation;
-    try {
-        observation = analysis::ObserveSessionPower(values);
-    } catch (const std::exception&) {
-        observation.reset();  // the observation is optional: never fail the write for it
+    if (prepared) {
+        observation = *prepared;
+    } else {
+        domain::MeterValues loaded;
+        observation = Observe(AllSessionValues(tx, write, loaded));
     }
     if (!observation) {
         if (write.kind != SessionWriteKind::kInsert) {

@@ -61,6 +61,8 @@ class ConnectorLimitListener final : public SessionWriteListener {
   public:
     explicit ConnectorLimitListener(const Clock& clock, ConnectorHistoryCache* cache = nullptr)
         : clock_(clock), cache_(cache) {}
+    // The power observation of a new session's values (std::optional<analysis::PowerObservation>).
+    std::any Prepare(std::span<const domain::MeterValue> values) const override;
     void OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) override;
 
   private:

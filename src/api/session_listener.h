@@ -1,5 +1,6 @@
 #pragma once
 
+#include <any>
 #include <bit>
 #include <cstdint>
 #include <span>
@@ -22,6 +23,9 @@ struct SessionWrite {
     // values_complete (an insert or a replace), else only the ones added (append, upsert).
     std::span<const domain::MeterValue> values{};
     bool values_complete = false;
+    // What this listener's Prepare made of `values` before the write lock was taken (a new session whose values
+    // all came with the request); nullptr when Prepare did not run for this write.
+    const std::any* prepared = nullptr;
 
     // True when this write ran a new analysis (the verdict may still be unchanged).
     bool Analyzed() const {
@@ -71,6 +75,10 @@ inline std::span<const domain::MeterValue> AllSessionValues(storage::Transaction
 class SessionWriteListener {
   public:
     virtual ~SessionWriteListener() = default;
+    // Optional: work on all of a new session's values that needs no database, done before the write lock is
+    // taken so that other writes need not wait for it. OnSessionWritten of the same write finds the result in
+    // SessionWrite::prepared. Must not throw.
+    virtual std::any Prepare(std::span<const domain::MeterValue> /*values*/) const { return {}; }
     virtual void OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) = 0;
 };
 

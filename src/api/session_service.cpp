@@ -121,10 +121,13 @@ analysis::AnalysisOptions SessionService::OptionsFor(const SessionRecord& r, sto
 
 void SessionService::Notify(storage::Transaction& tx, SessionWriteKind kind, const SessionRecord* before,
                             const SessionRecord& after, std::span<const domain::MeterValue> values,
-                            bool values_complete) const {
+                            bool values_complete, const std::vector<std::any>* prepared) const {
     if (listeners_.empty()) return;
-    const SessionWrite write{kind, before, after, values, values_complete};
-    for (auto* l : listeners_) l->OnSessionWritten(tx, write);
+    SessionWrite write{kind, before, after, values, values_complete};
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+        write.prepared = prepared && i < prepared->size() ? &(*prepared)[i] : nullptr;
+        listeners_[i]->OnSessionWritten(tx, write);
+    }
 }
 
 namespace {
@@ -291,6 +294,12 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
             pre_error = e.what();
         }
     }
+    // ... and what the listeners derive from the values alone (power and capacity observations).
+    std::vector<std::any> prepared;
+    if (values && !values->empty()) {
+        prepared.reserve(listeners_.size());
+        for (const auto* l : listeners_) prepared.push_back(l->Prepare(*values));
+    }
 
     auto tx = store_.Begin(TxMode::kWrite);
     auto& sessions = tx->Sessions();
@@ -324,7 +333,8 @@ Result<SessionRecord> SessionService::UpsertOnce(const domain::Principal& who, c
         sessions.Update(r);
         sessions.RegisterStation(r, r.created_at);
         Notify(*tx, SessionWriteKind::kInsert, nullptr, r,
-               values ? std::span<const domain::MeterValue>(*values) : std::span<const domain::MeterValue>(), true);
+               values ? std::span<const domain::MeterValue>(*values) : std::span<const domain::MeterValue>(), true,
+               &prepared);
         if (in_tx && *in_tx) {
             if (auto ok = (*in_tx)(*tx, r); !ok) return Fail(std::move(ok.error()));
         }

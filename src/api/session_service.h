@@ -1,5 +1,6 @@
 #pragma once
 
+#include <any>
 #include <functional>
 #include <optional>
 #include <string>
@@ -83,7 +84,7 @@ class SessionService {
   private:
     void Notify(storage::Transaction& tx, SessionWriteKind kind, const storage::SessionRecord* before,
                 const storage::SessionRecord& after, std::span<const domain::MeterValue> values = {},
-                bool values_complete = false) const;
+                bool values_complete = false, const std::vector<std::any>* prepared = nullptr) const;
     Result<storage::SessionRecord> UpsertOnce(const domain::Principal& who, const UpsertSession& command,
                                               const InTransaction* in_tx);
     Result<storage::SessionRecord> ReplaceOnce(const domain::Principal& who, const std::string& session_id,

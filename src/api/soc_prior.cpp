@@ -23,7 +23,21 @@ int CountSoc(std::span<const domain::MeterValue> values) {
     return n;
 }
 
+// The estimate is optional: never fail the write for it.
+std::optional<analysis::PriorObservation> Estimate(std::span<const domain::MeterValue> values) {
+    try {
+        return analysis::EstimateSessionCapacity(values);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 }  // namespace
+
+std::any SocPriorListener::Prepare(std::span<const domain::MeterValue> values) const {
+    if (CountSoc(values) < 2) return {};
+    return Estimate(values);
+}
 
 void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) {
     const storage::SessionRecord& r = write.after;
@@ -48,13 +62,14 @@ void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionW
         if (SessionMoved(write)) tx.SocPriors().Move(r.tenant_id, r.pk, r.station_id, connector);
         return;
     }
-    domain::MeterValues loaded;
-    const auto values = AllSessionValues(tx, write, loaded);
+    using Prepared = std::optional<analysis::PriorObservation>;
+    const auto* prepared = write.prepared ? std::any_cast<Prepared>(write.prepared) : nullptr;
     std::optional<analysis::PriorObservation> observation;
-    try {
-        observation = analysis::EstimateSessionCapacity(values);
-    } catch (const std::exception&) {
-        observation.reset();  // the estimate is optional: never fail the write for it
+    if (prepared) {
+        observation = *prepared;
+    } else {
+        domain::MeterValues loaded;
+        observation = Estimate(AllSessionValues(tx, write, loaded));
     }
     if (!observation) {
         if (write.kind != SessionWriteKind::kInsert) tx.SocPriors().Delete(r.tenant_id, r.pk);

@@ -24,6 +24,8 @@ namespace evni::api {
 class SocPriorListener final : public SessionWriteListener {
   public:
     explicit SocPriorListener(const Clock& clock) : clock_(clock) {}
+    // The capacity estimate of a new session's values (std::optional<analysis::PriorObservation>).
+    std::any Prepare(std::span<const domain::MeterValue> values) const override;
     void OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) override;
 
   private:

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <any>
 
 #include "analysis/analyzer.h"
 #include "api/api_key_service.h"
@@ -312,6 +313,44 @@ TEST_P(ConnectorLimitServiceTest, CacheHoldsAtMostItsCapacityAndExpires) {
     tx = store_->Begin(storage::TxMode::kRead);
     EXPECT_EQ(expired.Learned(*tx, probes[0], {})->sessions, 7);
     tx->Commit();
+}
+
+// Listeners' Prepare runs before the write lock for a new session whose values came with the request, and its
+// result reaches that write's OnSessionWritten; other writes get none.
+class RecordingListener final : public api::SessionWriteListener {
+  public:
+    std::any Prepare(std::span<const domain::MeterValue> values) const override {
+        ++prepares;
+        return values.size();
+    }
+    void OnSessionWritten(storage::Transaction&, const api::SessionWrite& write) override {
+        const auto* p = write.prepared ? std::any_cast<std::size_t>(write.prepared) : nullptr;
+        seen.push_back(p ? static_cast<long>(*p) : -1);
+    }
+    mutable int prepares = 0;
+    std::vector<long> seen;  // per write: the prepared value count, -1 when none
+};
+
+TEST_P(ConnectorLimitServiceTest, PreparedWorkReachesTheInsertThatPreparedIt) {
+    RecordingListener recorder;
+    svc_->AddListener(&recorder);
+    ASSERT_TRUE(svc_->Upsert(alice_, Cmd("prep-1", Session(kT0, 10, 7.0, true, 1), "1")));
+    const auto inserted = recorder.seen.back();
+    EXPECT_GT(inserted, 0);
+    api::SessionChanges more;
+    more.meter_values = Session(kT0 + 3'600'000LL, 2, 7.0, true, 1);
+    ASSERT_TRUE(svc_->Append(alice_, "prep-1", more));
+    EXPECT_EQ(recorder.seen.back(), -1);
+    api::UpsertSession empty;
+    empty.session_id = "prep-2";
+    empty.station_id = "CP-1";
+    ASSERT_TRUE(svc_->Upsert(alice_, empty));
+    EXPECT_EQ(recorder.seen.back(), -1);
+    EXPECT_EQ(recorder.prepares, 1);
+    // The listeners of the fixture stored the prepared observation like a computed one.
+    auto h = History(alice_, "1");
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_NEAR(h[0].sustained_peak_kw, 7.0, 0.01);
 }
 
 TEST_P(ConnectorLimitServiceTest, OneRowPerSessionReplacedNotAdded) {
