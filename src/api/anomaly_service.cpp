@@ -450,11 +450,13 @@ Result<json::object> AnomalyService::Statistics(const domain::Principal& who, st
 
 std::int64_t AnomalyService::RunDataQuality() {
     std::int64_t measured = 0;
+    std::int64_t after_pk = 0;  // the table is walked once per run, in pk order
     while (measured < kMeasureMaxPerRun) {
         std::vector<storage::SessionMeasurement> batch;
         {
             auto tx = store_.Begin(TxMode::kRead);
-            auto stale = tx->Anomalies().StaleSessions(kMeasureBatch);
+            auto stale = tx->Anomalies().StaleSessions(after_pk, kMeasureBatch);
+            if (!stale.empty()) after_pk = stale.back().pk;
             for (const auto& s : stale) {
                 storage::SessionRecord r;
                 r.pk = s.pk;

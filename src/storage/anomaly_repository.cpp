@@ -471,12 +471,12 @@ class Repository final : public AnomalyRepository {
             {tenant_id, TimeArg{at}, summary});
     }
 
-    std::vector<StaleSession> StaleSessions(std::int64_t limit) override {
+    std::vector<StaleSession> StaleSessions(std::int64_t after_pk, std::int64_t limit) override {
         auto rows = db_.Query(
             "SELECT s.pk, s.tenant_id, s.session_id, MS(s.updated_at), s.value_count, s.next_chunk, s.metadata, "
             "s.stop_reason FROM sessions s LEFT JOIN session_measurements m ON m.session_pk = s.pk WHERE "
-            "m.session_pk IS NULL OR m.source_updated_at < s.updated_at ORDER BY s.pk LIMIT ?1",
-            {limit});
+            "s.pk > ?2 AND (m.session_pk IS NULL OR m.source_updated_at < s.updated_at) ORDER BY s.pk LIMIT ?1",
+            {limit, after_pk});
         std::vector<StaleSession> out;
         while (rows->Next()) {
             out.push_back({rows->Int(0), rows->Text(1), rows->Text(2), rows->Int(3), rows->Int(4), rows->Int(5),

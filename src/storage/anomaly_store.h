@@ -216,7 +216,9 @@ class AnomalyRepository {
     virtual void SaveDataQualitySnapshot(const std::string& tenant_id, EpochMs at, const std::string& summary) = 0;
 
     // --- the statistics job (across tenants) ---
-    virtual std::vector<StaleSession> StaleSessions(std::int64_t limit) = 0;
+    // Sessions after `after_pk` (in pk order) not measured since their last write: a run walks the table once
+    // with the last pk it got, instead of scanning the measured ones again for every batch.
+    virtual std::vector<StaleSession> StaleSessions(std::int64_t after_pk, std::int64_t limit) = 0;
     virtual void SaveMeasurement(const SessionMeasurement& m) = 0;
     virtual std::vector<std::string> TenantIds() = 0;
 };

@@ -407,6 +407,17 @@ TEST_P(AnomalyWorkspaceTest, GroupsAndStatistics) {
     EXPECT_EQ(other->at("totalAnomaliesCount").as_int64(), 0);
 }
 
+TEST_P(AnomalyWorkspaceTest, DataQualityRunWalksSeveralBatches) {
+    // More than two batches of 200: a run walks the table once in pk order and measures every stale session.
+    for (int i = 0; i < 401; ++i) Put(alice_, "m" + std::to_string(i), Clean(), std::nullopt);
+    EXPECT_EQ(svc_->RunDataQuality(), 401);
+    EXPECT_EQ(svc_->RunDataQuality(), 0);
+    clock_.now += 1000;
+    Put(alice_, "m7", Clean(61), std::nullopt);
+    Put(alice_, "m399", Clean(61), std::nullopt);
+    EXPECT_EQ(svc_->RunDataQuality(), 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AnomalyWorkspaceTest,
                          ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
                          testing::BackendName);
