@@ -62,7 +62,9 @@ class SqlPort {
 // Appends `v` to `args` and returns its placeholder ("?N"), for queries built from optional parts.
 inline std::string Param(std::vector<SqlArg>& args, SqlArg v) {
     args.push_back(std::move(v));
-    return "?" + std::to_string(args.size());
+    std::string placeholder(1, '?');  // not "?" + to_string(...): GCC 12 -O2 warns falsely (-Wrestrict)
+    placeholder += std::to_string(args.size());
+    return placeholder;
 }
 
 // ?N -> $N and MS(x) -> epoch milliseconds of x, for PostgreSQL.
