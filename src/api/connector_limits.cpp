@@ -56,15 +56,7 @@ void ConnectorLimitListener::OnSessionWritten(storage::Transaction& tx, const Se
         }
         return;
     }
-    using Prepared = std::optional<analysis::PowerObservation>;
-    const auto* prepared = write.prepared ? std::any_cast<Prepared>(write.prepared) : nullptr;
-    std::optional<analysis::PowerObservation> observation;
-    if (prepared) {
-        observation = *prepared;
-    } else {
-        domain::MeterValues loaded;
-        observation = Observe(AllSessionValues(tx, write, loaded));
-    }
+    const auto observation = PreparedOr<analysis::PowerObservation>(tx, write, Observe);
     if (!observation) {
         if (write.kind != SessionWriteKind::kInsert) {
             repo.Delete(r.tenant_id, r.pk);

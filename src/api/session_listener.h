@@ -69,6 +69,15 @@ inline std::span<const domain::MeterValue> AllSessionValues(storage::Transaction
     return storage;
 }
 
+// For listeners whose Prepare returns std::optional<T>: what Prepare made for this write, else `derive` applied
+// to all the session's values.
+template <typename T, typename Derive>
+std::optional<T> PreparedOr(storage::Transaction& tx, const SessionWrite& write, Derive derive) {
+    if (const auto* p = write.prepared ? std::any_cast<std::optional<T>>(write.prepared) : nullptr) return *p;
+    domain::MeterValues loaded;
+    return derive(AllSessionValues(tx, write, loaded));
+}
+
 // Keeps derived data (anomaly records, station aggregates, event outbox, ...) in step with every
 // session write. Called in the write's transaction before it commits: a listener that throws rolls
 // the whole write back, so listeners must only fail when the database does.

@@ -62,15 +62,7 @@ void SocPriorListener::OnSessionWritten(storage::Transaction& tx, const SessionW
         if (SessionMoved(write)) tx.SocPriors().Move(r.tenant_id, r.pk, r.station_id, connector);
         return;
     }
-    using Prepared = std::optional<analysis::PriorObservation>;
-    const auto* prepared = write.prepared ? std::any_cast<Prepared>(write.prepared) : nullptr;
-    std::optional<analysis::PriorObservation> observation;
-    if (prepared) {
-        observation = *prepared;
-    } else {
-        domain::MeterValues loaded;
-        observation = Estimate(AllSessionValues(tx, write, loaded));
-    }
+    auto observation = PreparedOr<analysis::PriorObservation>(tx, write, Estimate);
     if (!observation) {
         if (write.kind != SessionWriteKind::kInsert) tx.SocPriors().Delete(r.tenant_id, r.pk);
         return;
