@@ -319,6 +319,7 @@ struct Detection {
     std::string type;
     int start_minute = 0;
     int end_minute = st::kMinutesPerDay;
+    double score = 0.5;
 };
 
 const std::vector<std::string> kTypes = {"outage", "connector_down", "energy_drop", "energy_surge"};
@@ -574,6 +575,13 @@ int main(int argc, char** argv) {
     // Connector_down labels and how many were found, by day of the down run (1st, 2nd, .., 5th and later).
     std::array<std::pair<int, int>, 5> down_by_position{};
     int clean_idle_run = 0, clean_idle_run_flagged = 0;  // IdleRunInSource
+    // Every test day the model judged, for the threshold sweep.
+    struct Record {
+        Label label;
+        std::vector<Detection> dets;
+        bool fault_in_source = false;
+    };
+    std::vector<Record> records;
     // Runs the model and the baseline on one test day; true when the model matched the label.
     auto evaluate = [&](const std::string& name, int d, const std::vector<std::vector<double>>& day, const Label& label,
                         const std::vector<st::DayProfile>& history) {
@@ -583,8 +591,10 @@ int main(int argc, char** argv) {
         model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_model).count();
         ++model_days;
         std::vector<Detection> dets;
-        for (const auto& f : res.findings) dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute});
+        for (const auto& f : res.findings)
+            dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute, f.score});
         const bool fault_in_source = label.type.empty() && FaultInSource(day, history);
+        records.push_back({label, dets, fault_in_source});
         bool wrong = false;
         for (const auto& x : dets) wrong |= x.type != label.type;
         if (std::getenv("EVNI_BENCH_DEBUG") &&
@@ -752,6 +762,31 @@ int main(int argc, char** argv) {
         "\nuntouched days with a connector idle >= 3 days in a row in the source (diagnostic): %d, %d of "
         "them flagged by the model\n",
         clean_idle_run, clean_idle_run_flagged);
+    // The precision/recall trade-off per type: findings of that type kept only when their score is at least
+    // t (the other types as the model reports them), with the share of untouched days flagged.
+    std::printf(
+        "\nthreshold sweep (a type's findings kept when score >= t; others unchanged):\n%-16s %5s %7s %7s %7s "
+        "%8s %8s\n",
+        "type", "t", "prec", "recall", "F1", "clean%", "clean-sf%");
+    for (const auto& type : kTypes) {
+        for (const double t : {0.5, 0.52, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8}) {
+            Report r;
+            for (const auto& rec : records) {
+                std::vector<Detection> kept;
+                for (const auto& x : rec.dets) {
+                    if (x.type != type || x.score >= t) kept.push_back(x);
+                }
+                r.Add(rec.label, kept, rec.fault_in_source);
+            }
+            const Counts c = r.per_type[type];
+            const double p = c.detections ? static_cast<double>(c.true_detections) / c.detections : 0.0;
+            const double rc = c.labels ? static_cast<double>(c.matched_labels) / c.labels : 0.0;
+            const int rest = r.clean - r.source_fault;
+            std::printf("%-16s %5.2f %7.3f %7.3f %7.3f %7.2f%% %7.2f%%\n", type.c_str(), t, p, rc,
+                        p + rc > 0 ? 2 * p * rc / (p + rc) : 0.0, 100.0 * r.clean_flagged / std::max(1, r.clean),
+                        100.0 * (r.clean_flagged - r.source_fault_flagged) / std::max(1, rest));
+        }
+    }
     std::printf("connector_down recall by day of the down run (up to %d days):", max_down_days);
     for (std::size_t k = 0; k < down_by_position.size(); ++k) {
         const auto [n, hits] = down_by_position[k];
