@@ -6,7 +6,7 @@
 // station model and for a same-weekday median baseline.
 //
 //   evni_bench_station [--data DIR] [--seed N] [--days-per-station N] [--min-daily-kwh X] [--fixed-power 0|1]
-//                      [--connector-down-days N] [--cut-sessions 0|1]
+//                      [--connector-down-days N] [--cut-sessions 0|1] [--test-days-once 0|1]
 //
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository (or its parent).
 #include <algorithm>
@@ -510,6 +510,7 @@ int main(int argc, char** argv) {
     bool fixed_power = false;
     int max_down_days = 5;
     bool cut_sessions = true;
+    bool once = true;
     st::ModelOptions options;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
@@ -521,6 +522,7 @@ int main(int argc, char** argv) {
         if (a == "--fixed-power") fixed_power = v != 0.0;
         if (a == "--connector-down-days") max_down_days = std::max(1, static_cast<int>(v));
         if (a == "--cut-sessions") cut_sessions = v != 0.0;
+        if (a == "--test-days-once") once = v != 0.0;
         // Model options, to explore the trade-offs (the defaults are the service's).
         if (a == "--z") options.z_threshold = v;
         if (a == "--drop-ratio") options.drop_ratio = v;
@@ -546,6 +548,15 @@ int main(int argc, char** argv) {
         if (a == "--min-runs") options.min_runs = static_cast<int>(v);
         if (a == "--run-alpha") options.run_alpha = v;
         if (a == "--max-power-tail") options.max_power_tail = v;
+        if (a == "--calibration-share") options.calibration_share = v;
+        if (a == "--rank-alpha") options.rank_alpha = v;
+        if (a == "--rank-surge") options.rank_surge = v != 0.0;
+        if (a == "--max-connector-silent-share") options.max_connector_silent_share = v;
+        if (a == "--busy-connector-alpha") options.busy_connector_alpha = v;
+        if (a == "--min-calibration-days") options.min_calibration_days = static_cast<int>(v);
+        if (a == "--calibrate-outage") options.calibrate_outage = v != 0.0;
+        if (a == "--calibrate-connector") options.calibrate_connector = v != 0.0;
+        if (a == "--calibrate-energy") options.calibrate_energy = v != 0.0;
     }
     const std::clock_t t0 = std::clock();
     std::map<std::string, Station> stations;
@@ -583,9 +594,12 @@ int main(int argc, char** argv) {
     };
     std::vector<Record> records;
     // Runs the model and the baseline on one test day; true when the model matched the label.
+    const Series* current = nullptr;           // the station being tested (diagnostics)
+    std::vector<bool>* tested_days = nullptr;  // its days tested so far
     auto evaluate = [&](const std::string& name, int d, const std::vector<std::vector<double>>& day, const Label& label,
                         const std::vector<st::DayProfile>& history) {
         const EpochMs day_start = history.back().day_start + st::kDayMs;
+        (*tested_days)[static_cast<std::size_t>(d)] = true;
         const auto t_model = std::chrono::steady_clock::now();
         const auto res = st::AnalyzeDay(day_start, day, history, options);
         model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_model).count();
@@ -609,9 +623,30 @@ int main(int argc, char** argv) {
                 for (const auto& c : day) n += c[static_cast<std::size_t>(label.start_minute - 1)] > 1e-4;
                 std::printf(" stopped=%d", n);
             }
-            for (const auto& f : res.findings)
+            for (const auto& f : res.findings) {
                 std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
                             f.expected_kwh, f.score);
+                if (!f.connector || !label.type.empty()) continue;
+                // An untouched day's connector_down: how often the connector delivers, and its idle run in the
+                // source before and after the day (the days after are what the model cannot see).
+                const std::size_t c = *f.connector;
+                int working = 0, active = 0, before = 0, after = 0;
+                for (const auto& h : history) {
+                    if (h.Total() < 0.01) continue;
+                    ++working;
+                    active += h.ConnectorTotal(c) >= 0.01;
+                }
+                for (std::size_t i = history.size(); i-- > 0 && history[i].ConnectorTotal(c) < 0.01;) ++before;
+                for (int k = d + 1; k < current->days && k <= d + 14; ++k) {
+                    const auto& g = current->minutes[static_cast<std::size_t>(k)];
+                    double mine = 0.0;
+                    for (double v : g[c]) mine += v;
+                    if (mine >= 0.01 && DayTotal(g) >= 0.01) break;
+                    ++after;
+                }
+                std::printf(" {c%zu/%zu active %d/%d idle before %d after %d}", c, day.size(), active, working, before,
+                            after);
+            }
             std::printf("\n");
         }
         if (label.type.empty() && IdleRunInSource(day, history)) {
@@ -625,6 +660,7 @@ int main(int argc, char** argv) {
     for (const auto& [name, station] : stations) {
         if (station.sessions.size() < 200) continue;
         const Series s = BuildSeries(station, fixed_power, seed);
+        current = &s;
         if (s.days < kHistory + 14) continue;
         // Busy enough that a fault is observable: median daily energy >= min_daily_kwh over the station's life.
         std::vector<double> totals;
@@ -647,9 +683,13 @@ int main(int argc, char** argv) {
             profiles.push_back(std::move(p));
         }
         std::uniform_int_distribution<int> pick_day(kHistory, s.days - 1);
+        // A station-day is tested once (before round 5 a day drawn twice was tested, and counted, twice).
+        std::vector<bool> tested(static_cast<std::size_t>(s.days), false);
+        tested_days = &tested;
         for (int n = 0; n < days_per_station; ++n) {
             const int d = pick_day(rng);
             if (past_outage[static_cast<std::size_t>(d)]) continue;
+            if (once && tested[static_cast<std::size_t>(d)]) continue;
             auto day = s.minutes[static_cast<std::size_t>(d)];
             // A day without a single recorded session is an export gap (or a real outage nobody labelled):
             // not a test day.
