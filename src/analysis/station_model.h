@@ -104,7 +104,7 @@ struct ModelOptions {
     int min_same_weekday = 3;
     // Below this expected energy (kWh) in a period nothing is called missing there.
     double min_expected_kwh = 2.0;
-    // Outage / connector_down: shortest silent run (hours), and the most often history may have been
+    // Outage / connector_down: shortest silent run (hours); outage: the most often history may have been
     // silent in the same window for the silence to count (fraction of history days).
     int min_silent_hours = 3;
     double max_silent_share = 0.2;
@@ -132,11 +132,16 @@ struct ModelOptions {
     // Whole silent day: the station's working days start this many sessions or more on average, and at most
     // `max_silent_share` of its working days were nearly silent (under a tenth of the expected energy).
     double min_day_onsets = 4.0;
-    // Connector down of a connector often idle (silent on more than max_silent_share/sqrt(connectors - 1)
-    // of working days): the probability that it gets none of the sessions the others started today (its
-    // share of the station's sessions in history) at most connector_alpha over the number of connectors,
-    // and working days where it was left idle against odds at least as long at most max_connector_tail.
+    // Connector down of a connector often idle (silent on more than
+    // max_connector_silent_share/sqrt(connectors - 1) of working days): the probability that it gets none of the
+    // sessions the others started today (its share of the station's sessions in history) at most connector_alpha over
+    // the number of connectors, and working days where it was left idle against odds at least as long at most
+    // max_connector_tail.
     double connector_alpha = 0.01;
+    // A connector silent on at most max_connector_silent_share/sqrt(connectors - 1) of working days is down
+    // when silent all day; with busy_connector_alpha < 1 (off by default: on the benchmark it buys precision
+    // 0.9 at a third less recall) it also needs (1 - s)^N <= busy_connector_alpha, s its share of the
+    // station's sessions, N today's sessions elsewhere (a quiet day explains a silent connector).
     double busy_connector_alpha = 1.0;
     double max_connector_silent_share = 0.2;
     double max_connector_tail = 0.1;
