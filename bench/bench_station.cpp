@@ -6,7 +6,7 @@
 // station model and for a same-weekday median baseline.
 //
 //   evni_bench_station [--data DIR] [--seed N] [--days-per-station N] [--min-daily-kwh X] [--fixed-power 0|1]
-//                      [--connector-down-days N] [--cut-sessions 0|1]
+//                      [--connector-down-days N] [--cut-sessions 0|1] [--test-days-once 0|1]
 //
 // DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository (or its parent).
 #include <algorithm>
@@ -319,6 +319,7 @@ struct Detection {
     std::string type;
     int start_minute = 0;
     int end_minute = st::kMinutesPerDay;
+    double score = 0.5;
 };
 
 const std::vector<std::string> kTypes = {"outage", "connector_down", "energy_drop", "energy_surge"};
@@ -509,6 +510,7 @@ int main(int argc, char** argv) {
     bool fixed_power = false;
     int max_down_days = 5;
     bool cut_sessions = true;
+    bool once = true;
     st::ModelOptions options;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
@@ -520,6 +522,7 @@ int main(int argc, char** argv) {
         if (a == "--fixed-power") fixed_power = v != 0.0;
         if (a == "--connector-down-days") max_down_days = std::max(1, static_cast<int>(v));
         if (a == "--cut-sessions") cut_sessions = v != 0.0;
+        if (a == "--test-days-once") once = v != 0.0;
         // Model options, to explore the trade-offs (the defaults are the service's).
         if (a == "--z") options.z_threshold = v;
         if (a == "--drop-ratio") options.drop_ratio = v;
@@ -545,6 +548,15 @@ int main(int argc, char** argv) {
         if (a == "--min-runs") options.min_runs = static_cast<int>(v);
         if (a == "--run-alpha") options.run_alpha = v;
         if (a == "--max-power-tail") options.max_power_tail = v;
+        if (a == "--calibration-share") options.calibration_share = v;
+        if (a == "--rank-alpha") options.rank_alpha = v;
+        if (a == "--rank-surge") options.rank_surge = v != 0.0;
+        if (a == "--max-connector-silent-share") options.max_connector_silent_share = v;
+        if (a == "--busy-connector-alpha") options.busy_connector_alpha = v;
+        if (a == "--min-calibration-days") options.min_calibration_days = static_cast<int>(v);
+        if (a == "--calibrate-outage") options.calibrate_outage = v != 0.0;
+        if (a == "--calibrate-connector") options.calibrate_connector = v != 0.0;
+        if (a == "--calibrate-energy") options.calibrate_energy = v != 0.0;
     }
     const std::clock_t t0 = std::clock();
     std::map<std::string, Station> stations;
@@ -574,17 +586,29 @@ int main(int argc, char** argv) {
     // Connector_down labels and how many were found, by day of the down run (1st, 2nd, .., 5th and later).
     std::array<std::pair<int, int>, 5> down_by_position{};
     int clean_idle_run = 0, clean_idle_run_flagged = 0;  // IdleRunInSource
+    // Every test day the model judged, for the threshold sweep.
+    struct Record {
+        Label label;
+        std::vector<Detection> dets;
+        bool fault_in_source = false;
+    };
+    std::vector<Record> records;
     // Runs the model and the baseline on one test day; true when the model matched the label.
+    const Series* current = nullptr;           // the station being tested (diagnostics)
+    std::vector<bool>* tested_days = nullptr;  // its days tested so far
     auto evaluate = [&](const std::string& name, int d, const std::vector<std::vector<double>>& day, const Label& label,
                         const std::vector<st::DayProfile>& history) {
         const EpochMs day_start = history.back().day_start + st::kDayMs;
+        (*tested_days)[static_cast<std::size_t>(d)] = true;
         const auto t_model = std::chrono::steady_clock::now();
         const auto res = st::AnalyzeDay(day_start, day, history, options);
         model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_model).count();
         ++model_days;
         std::vector<Detection> dets;
-        for (const auto& f : res.findings) dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute});
+        for (const auto& f : res.findings)
+            dets.push_back({st::AnomalyTypeName(f.type), f.start_minute, f.end_minute, f.score});
         const bool fault_in_source = label.type.empty() && FaultInSource(day, history);
+        records.push_back({label, dets, fault_in_source});
         bool wrong = false;
         for (const auto& x : dets) wrong |= x.type != label.type;
         if (std::getenv("EVNI_BENCH_DEBUG") &&
@@ -599,9 +623,30 @@ int main(int argc, char** argv) {
                 for (const auto& c : day) n += c[static_cast<std::size_t>(label.start_minute - 1)] > 1e-4;
                 std::printf(" stopped=%d", n);
             }
-            for (const auto& f : res.findings)
+            for (const auto& f : res.findings) {
                 std::printf(" %s[%d,%d) e=%.1f s=%.2f", st::AnomalyTypeName(f.type), f.start_minute, f.end_minute,
                             f.expected_kwh, f.score);
+                if (!f.connector || !label.type.empty()) continue;
+                // An untouched day's connector_down: how often the connector delivers, and its idle run in the
+                // source before and after the day (the days after are what the model cannot see).
+                const std::size_t c = *f.connector;
+                int working = 0, active = 0, before = 0, after = 0;
+                for (const auto& h : history) {
+                    if (h.Total() < 0.01) continue;
+                    ++working;
+                    active += h.ConnectorTotal(c) >= 0.01;
+                }
+                for (std::size_t i = history.size(); i-- > 0 && history[i].ConnectorTotal(c) < 0.01;) ++before;
+                for (int k = d + 1; k < current->days && k <= d + 14; ++k) {
+                    const auto& g = current->minutes[static_cast<std::size_t>(k)];
+                    double mine = 0.0;
+                    for (double v : g[c]) mine += v;
+                    if (mine >= 0.01 && DayTotal(g) >= 0.01) break;
+                    ++after;
+                }
+                std::printf(" {c%zu/%zu active %d/%d idle before %d after %d}", c, day.size(), active, working, before,
+                            after);
+            }
             std::printf("\n");
         }
         if (label.type.empty() && IdleRunInSource(day, history)) {
@@ -615,6 +660,7 @@ int main(int argc, char** argv) {
     for (const auto& [name, station] : stations) {
         if (station.sessions.size() < 200) continue;
         const Series s = BuildSeries(station, fixed_power, seed);
+        current = &s;
         if (s.days < kHistory + 14) continue;
         // Busy enough that a fault is observable: median daily energy >= min_daily_kwh over the station's life.
         std::vector<double> totals;
@@ -637,9 +683,13 @@ int main(int argc, char** argv) {
             profiles.push_back(std::move(p));
         }
         std::uniform_int_distribution<int> pick_day(kHistory, s.days - 1);
+        // A station-day is tested once (before round 5 a day drawn twice was tested, and counted, twice).
+        std::vector<bool> tested(static_cast<std::size_t>(s.days), false);
+        tested_days = &tested;
         for (int n = 0; n < days_per_station; ++n) {
             const int d = pick_day(rng);
             if (past_outage[static_cast<std::size_t>(d)]) continue;
+            if (once && tested[static_cast<std::size_t>(d)]) continue;
             auto day = s.minutes[static_cast<std::size_t>(d)];
             // A day without a single recorded session is an export gap (or a real outage nobody labelled):
             // not a test day.
@@ -752,6 +802,31 @@ int main(int argc, char** argv) {
         "\nuntouched days with a connector idle >= 3 days in a row in the source (diagnostic): %d, %d of "
         "them flagged by the model\n",
         clean_idle_run, clean_idle_run_flagged);
+    // The precision/recall trade-off per type: findings of that type kept only when their score is at least
+    // t (the other types as the model reports them), with the share of untouched days flagged.
+    std::printf(
+        "\nthreshold sweep (a type's findings kept when score >= t; others unchanged):\n%-16s %5s %7s %7s %7s "
+        "%8s %8s\n",
+        "type", "t", "prec", "recall", "F1", "clean%", "clean-sf%");
+    for (const auto& type : kTypes) {
+        for (const double t : {0.5, 0.52, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8}) {
+            Report r;
+            for (const auto& rec : records) {
+                std::vector<Detection> kept;
+                for (const auto& x : rec.dets) {
+                    if (x.type != type || x.score >= t) kept.push_back(x);
+                }
+                r.Add(rec.label, kept, rec.fault_in_source);
+            }
+            const Counts c = r.per_type[type];
+            const double p = c.detections ? static_cast<double>(c.true_detections) / c.detections : 0.0;
+            const double rc = c.labels ? static_cast<double>(c.matched_labels) / c.labels : 0.0;
+            const int rest = r.clean - r.source_fault;
+            std::printf("%-16s %5.2f %7.3f %7.3f %7.3f %7.2f%% %7.2f%%\n", type.c_str(), t, p, rc,
+                        p + rc > 0 ? 2 * p * rc / (p + rc) : 0.0, 100.0 * r.clean_flagged / std::max(1, r.clean),
+                        100.0 * (r.clean_flagged - r.source_fault_flagged) / std::max(1, rest));
+        }
+    }
     std::printf("connector_down recall by day of the down run (up to %d days):", max_down_days);
     for (std::size_t k = 0; k < down_by_position.size(); ++k) {
         const auto [n, hits] = down_by_position[k];

@@ -118,6 +118,29 @@ double Quantile(std::vector<double> v, double q) {
     return v[i];
 }
 
+// The standard normal quantile of p in (0, 1) (Acklam's rational approximation, relative error < 1.2e-9).
+double NormalQuantile(double p) {
+    static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                                   1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+    static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                   6.680131188771972e+01, -1.328068155288572e+01};
+    static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                   -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+    static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                   3.754408661907416e+00};
+    p = std::clamp(p, 1e-12, 1.0 - 1e-12);
+    if (p < 0.02425) {
+        const double q = std::sqrt(-2.0 * std::log(p));
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+               ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+    }
+    if (p > 1.0 - 0.02425) return -NormalQuantile(1.0 - p);
+    const double q = p - 0.5;
+    const double r = q * q;
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+           (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+}
+
 // Laplace's rule for "k of n days were like this".
 double LaplaceShare(int k, int n) { return (static_cast<double>(k) + 1.0) / (static_cast<double>(n) + 2.0); }
 
@@ -429,23 +452,93 @@ DayProfile ToProfile(EpochMs day_start, const std::vector<std::vector<double>>& 
     return p;
 }
 
-DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh,
-                     std::span<const DayProfile> history, const ModelOptions& o, int until_minute) {
-    DayResult result;
-    until_minute = std::clamp(until_minute, 0, kMinutesPerDay);
-    const int until_hour = until_minute / 60;  // whole hours judged
-    const std::size_t n_conn = minute_kwh.size();
-    const DayProfile today = ToProfile(day_start, minute_kwh);
+namespace {
 
-    // Actual cumulative energy at 1-minute resolution.
-    result.cumulative_kwh.assign(kMinutesPerDay, 0.0);
-    double acc = 0.0;
-    for (int m = 0; m < kMinutesPerDay; ++m) {
-        for (const auto& c : minute_kwh) {
-            if (static_cast<std::size_t>(m) < c.size()) acc += c[static_cast<std::size_t>(m)];
+DayResult AnalyzeProfile(const DayProfile& today, std::span<const DayProfile> history, const ModelOptions& o,
+                         int until_minute, bool with_timelines);
+
+// The station's own false-alarm rate: its past working days in the window, each run through the same model
+// against the days before it, give per type the score a day of this station reaches without anyone having
+// called it a fault (or with one: then the bar is that fault's). A finding of a calibrated type stays when
+// at most `calibration_share` of those days scored as high for the type. Whole-day outages are not
+// calibrated (a working day cannot have one). A connector found down is compared without the days of its
+// current idle run (they are the fault itself, not the station's normal).
+void Calibrate(const DayProfile& today, std::span<const DayProfile> history, const ModelOptions& o, int until_minute,
+               std::vector<Finding>& findings) {
+    if (o.calibration_share <= 0.0 || findings.empty()) return;
+    const bool today_silent = today.Total() < kSilentKwh;
+    auto calibrated = [&](const Finding& f) {
+        switch (f.type) {
+            case AnomalyType::kOutage:
+                return o.calibrate_outage && !today_silent;
+            case AnomalyType::kConnectorDown:
+                return o.calibrate_connector;
+            case AnomalyType::kEnergyDrop:
+            case AnomalyType::kEnergySurge:
+                return o.calibrate_energy;
         }
-        result.cumulative_kwh[static_cast<std::size_t>(m)] = acc;
+        return false;
+    };
+    if (std::none_of(findings.begin(), findings.end(), calibrated)) return;
+
+    struct Past {
+        EpochMs day_start = 0;
+        std::vector<Finding> findings;
+    };
+    std::vector<Past> past;
+    for (const auto& d : history) {
+        if (d.day_start >= today.day_start || d.day_start < today.day_start - kDayMs * o.history_days) continue;
+        if (d.Total() < kSilentKwh) continue;  // not a working day: an outage or an export gap
+        DayResult r = AnalyzeProfile(d, history, o, until_minute, false);
+        if (!r.enough_history) continue;
+        past.push_back({d.day_start, std::move(r.findings)});
     }
+    if (static_cast<int>(past.size()) < o.min_calibration_days) return;
+
+    // Days of a connector's current idle run (connector silent, or the whole station), back from yesterday.
+    auto run_days = [&](std::size_t c) {
+        std::vector<EpochMs> out;
+        for (EpochMs want = today.day_start - kDayMs;; want -= kDayMs) {
+            const auto it =
+                std::find_if(history.begin(), history.end(), [&](const DayProfile& d) { return d.day_start == want; });
+            if (it == history.end() || (c < it->connectors.size() && it->ConnectorTotal(c) >= kSilentKwh)) break;
+            out.push_back(want);
+        }
+        return out;
+    };
+    std::vector<Finding> kept;
+    for (const auto& f : findings) {
+        if (!calibrated(f)) {
+            kept.push_back(f);
+            continue;
+        }
+        std::vector<EpochMs> skip;
+        if (f.type == AnomalyType::kConnectorDown && f.connector) skip = run_days(*f.connector);
+        int n = 0;
+        int as_high = 0;
+        for (const auto& p : past) {
+            if (std::find(skip.begin(), skip.end(), p.day_start) != skip.end()) continue;
+            ++n;
+            double best = 0.0;
+            for (const auto& g : p.findings) {
+                if (g.type == f.type) best = std::max(best, g.score);
+            }
+            as_high += best > 0.0 && best >= f.score;
+        }
+        if (n < o.min_calibration_days || as_high <= static_cast<int>(o.calibration_share * n)) kept.push_back(f);
+    }
+    findings = std::move(kept);
+}
+
+// The model on one day's profile: findings, expected and actual energy; the timelines and markers only when
+// `with_timelines` (the analysed day, not a past day run for the calibration).
+DayResult AnalyzeProfile(const DayProfile& today, std::span<const DayProfile> history, const ModelOptions& o,
+                         int until_minute, bool with_timelines) {
+    DayResult result;
+    const EpochMs day_start = today.day_start;
+    const int until_hour = until_minute / 60;  // whole hours judged
+    const std::size_t n_conn = today.connectors.size();
+    double acc = 0.0;
 
     // Usable history: earlier days within the window. Same weekday when there are enough of them (weekly
     // seasonality), else every day.
@@ -495,11 +588,13 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
         for (int h = 0; h < kHoursPerDay; ++h)
             expected_station[static_cast<std::size_t>(h)] += c[static_cast<std::size_t>(h)];
     }
-    result.expected_cumulative_kwh.assign(kMinutesPerDay, 0.0);
-    acc = 0.0;
-    for (int m = 0; m < kMinutesPerDay; ++m) {
-        acc += expected_station[static_cast<std::size_t>(m / 60)] / 60.0;
-        result.expected_cumulative_kwh[static_cast<std::size_t>(m)] = acc;
+    if (with_timelines) {
+        result.expected_cumulative_kwh.assign(kMinutesPerDay, 0.0);
+        acc = 0.0;
+        for (int m = 0; m < kMinutesPerDay; ++m) {
+            acc += expected_station[static_cast<std::size_t>(m / 60)] / 60.0;
+            result.expected_cumulative_kwh[static_cast<std::size_t>(m)] = acc;
+        }
     }
     const double expected_part = Sum(expected_station, 0, until_hour);
     const double actual_part = Sum(
@@ -569,6 +664,9 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
         for (auto& v : onset_rate) v /= static_cast<double>(working.size());
     }
     const int n_working = static_cast<int>(working.size());
+    // Working days of any kind (the idle runs are learnt on all of them).
+    const int n_working_all = static_cast<int>(
+        std::count_if(all.begin(), all.end(), [](const DayProfile* d) { return d->Total() >= kSilentKwh; }));
 
     if (result.enough_history) {
         // Connector down: one connector silent for a long stretch while others deliver.
@@ -588,9 +686,22 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                     const double missing = Sum(expected[c], run.start, run.end);
                     // Every connector is a separate test: with many connectors one of them is silent on
                     // most days by chance, so the bar rises with their number.
-                    double bar = o.max_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
+                    double bar = o.max_connector_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
                     // The connector's own record: how often it was silent over the run on working days.
                     double share = silent_share(run.start, run.end, c);
+                    if (activity && share <= bar && o.busy_connector_alpha < 1.0) {
+                        // Seldom silent, but today's sessions elsewhere must also have been likely to reach it.
+                        double mine = 0.0;
+                        double every = 0.0;
+                        for (const auto* d : working) {
+                            mine += Sum(d->onsets[c], run.start, run.end);
+                            every += SumAll(d->onsets, run.start, run.end);
+                        }
+                        const double p_share = (mine + 0.5) / (every + 1.0);
+                        if (std::pow(1.0 - p_share, SumAll(today.onsets, run.start, run.end, c)) >
+                            o.busy_connector_alpha)
+                            share = 1.0;
+                    }
                     if (activity && share > bar) {
                         // The connector's share of the station's sessions on working days; today's sessions
                         // elsewhere each had that chance to land on it.
@@ -628,7 +739,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                         const auto idle = idle_runs.Run(c, today, until_hour);
                         // The connector's normal must be known: most of the window lies outside the run (a
                         // connector idle for weeks is not told from one out of use).
-                        if (idle.days == 0 || 2 * idle.working < n_working || idle.working < o.min_history_days ||
+                        if (idle.days == 0 || 2 * idle.working < n_working_all || idle.working < o.min_history_days ||
                             idle.missing_kwh < o.min_expected_kwh ||
                             idle.log_p > std::log(o.idle_run_alpha / static_cast<double>(2 * n_conn)))
                             continue;
@@ -822,6 +933,44 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
                 };
                 runs_drop_score = judge(below, k_below);
                 runs_surge_score = judge(above, k_above);
+                // The whole of today's runs against the pool: their mean rank (mid-ranks, in [0, 1]) is 1/2 with
+                // spread sqrt(1 / (12 n)) when they are drawn like the pool's; a derated station shifts every
+                // car down, not only the ones that fall below the pool's low quantile. Calibrated like the
+                // shares above: earlier days with as extreme a mean rank at most max_power_tail of them.
+                if (o.rank_alpha > 0.0) {
+                    std::vector<double> sorted = pool;
+                    std::sort(sorted.begin(), sorted.end());
+                    auto mean_rank = [&](const std::vector<double>& v) {
+                        double sum = 0.0;
+                        for (double p : v) {
+                            const auto lo_it = std::lower_bound(sorted.begin(), sorted.end(), p);
+                            const auto hi_it = std::upper_bound(sorted.begin(), sorted.end(), p);
+                            const double mid =
+                                0.5 * static_cast<double>((lo_it - sorted.begin()) + (hi_it - sorted.begin()));
+                            sum += mid / static_cast<double>(sorted.size());
+                        }
+                        return sum / static_cast<double>(v.size());
+                    };
+                    const double r_today = mean_rank(mine);
+                    const double z_rank = (r_today - 0.5) / std::sqrt(1.0 / (12.0 * static_cast<double>(n)));
+                    const double z_bar = -NormalQuantile(o.rank_alpha);
+                    int lower = 0;
+                    int higher = 0;
+                    for (const auto& v : per_day) {
+                        if (static_cast<int>(v.size()) < o.min_runs) continue;
+                        const double r = mean_rank(v);
+                        lower += r <= r_today;
+                        higher += r >= r_today;
+                    }
+                    auto rank_score = [&](double z_abs, int k) {
+                        const double tail = LaplaceShare(k, days);
+                        if (z_abs < z_bar || tail > o.max_power_tail) return 0.0;
+                        return 0.5 + 0.5 * (1.0 - tail / o.max_power_tail) * std::min(1.0, z_abs / (2.0 * z_bar));
+                    };
+                    if (z_rank < 0.0) runs_drop_score = std::max(runs_drop_score, rank_score(-z_rank, lower));
+                    if (z_rank > 0.0 && o.rank_surge)
+                        runs_surge_score = std::max(runs_surge_score, rank_score(z_rank, higher));
+                }
             }
         }
         if (result.enough_history && expected_part >= o.min_expected_kwh) {
@@ -862,6 +1011,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
     }
     std::stable_sort(result.findings.begin(), result.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.score > b.score; });
+    if (with_timelines) Calibrate(today, history, o, until_minute, result.findings);
 
     result.is_anomaly = !result.findings.empty();
     if (result.is_anomaly) {
@@ -872,6 +1022,7 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
         result.day_score = result.enough_history ? std::min(0.49, a / (a + o.z_threshold)) : 0.0;
     }
 
+    if (!with_timelines) return result;
     // Markers: the 15-minute buckets of each finding where actual and expected part.
     std::vector<double> bucket_score(kMinutesPerDay / kMarkerMinutes, 0.0);
     for (const auto& f : result.findings) {
@@ -892,6 +1043,24 @@ DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& 
     }
     for (std::size_t b = 0; b < bucket_score.size(); ++b) {
         if (bucket_score[b] > 0.0) result.markers.push_back({static_cast<int>(b) * kMarkerMinutes, bucket_score[b]});
+    }
+    return result;
+}
+
+}  // namespace
+
+DayResult AnalyzeDay(EpochMs day_start, const std::vector<std::vector<double>>& minute_kwh,
+                     std::span<const DayProfile> history, const ModelOptions& o, int until_minute) {
+    until_minute = std::clamp(until_minute, 0, kMinutesPerDay);
+    DayResult result = AnalyzeProfile(ToProfile(day_start, minute_kwh), history, o, until_minute, true);
+    // Actual cumulative energy at 1-minute resolution.
+    result.cumulative_kwh.assign(kMinutesPerDay, 0.0);
+    double acc = 0.0;
+    for (int m = 0; m < kMinutesPerDay; ++m) {
+        for (const auto& c : minute_kwh) {
+            if (static_cast<std::size_t>(m) < c.size()) acc += c[static_cast<std::size_t>(m)];
+        }
+        result.cumulative_kwh[static_cast<std::size_t>(m)] = acc;
     }
     return result;
 }

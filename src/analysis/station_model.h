@@ -104,7 +104,7 @@ struct ModelOptions {
     int min_same_weekday = 3;
     // Below this expected energy (kWh) in a period nothing is called missing there.
     double min_expected_kwh = 2.0;
-    // Outage / connector_down: shortest silent run (hours), and the most often history may have been
+    // Outage / connector_down: shortest silent run (hours); outage: the most often history may have been
     // silent in the same window for the silence to count (fraction of history days).
     int min_silent_hours = 3;
     double max_silent_share = 0.2;
@@ -124,7 +124,7 @@ struct ModelOptions {
     // same kind (share of days with a silence at least as unlikely, Laplace's rule), and at least
     // `min_expected_onsets` sessions must have been expected to start in it.
     double max_outage_tail = 0.06;
-    double min_expected_onsets = 2.0;
+    double min_expected_onsets = 3.0;
     // ... or, fewer sessions expected there: at least `min_joint_stop` connectors stopped delivering in the
     // same minute just before the silence (the sessions in progress cut off at once), and working days with a
     // joint stop as large before a silence as rare as max_outage_tail.
@@ -132,11 +132,18 @@ struct ModelOptions {
     // Whole silent day: the station's working days start this many sessions or more on average, and at most
     // `max_silent_share` of its working days were nearly silent (under a tenth of the expected energy).
     double min_day_onsets = 4.0;
-    // Connector down of a connector often idle (silent on more than max_silent_share/sqrt(connectors - 1)
-    // of working days): the probability that it gets none of the sessions the others started today (its
-    // share of the station's sessions in history) at most connector_alpha over the number of connectors,
-    // and working days where it was left idle against odds at least as long at most max_connector_tail.
+    // Connector down of a connector often idle (silent on more than
+    // max_connector_silent_share/sqrt(connectors - 1) of working days): the probability that it gets none of the
+    // sessions the others started today (its share of the station's sessions in history) at most connector_alpha over
+    // the number of connectors, and working days where it was left idle against odds at least as long at most
+    // max_connector_tail.
     double connector_alpha = 0.01;
+    // A connector silent on at most max_connector_silent_share/sqrt(connectors - 1) of working days is down
+    // when silent all day; with busy_connector_alpha < 1 (off by default: on the benchmark it buys precision
+    // 0.9 at a third less recall) it also needs (1 - s)^N <= busy_connector_alpha, s its share of the
+    // station's sessions, N today's sessions elsewhere (a quiet day explains a silent connector).
+    double busy_connector_alpha = 1.0;
+    double max_connector_silent_share = 0.2;
     double max_connector_tail = 0.1;
     // Connector down on a day that continues an idle run (the connector delivered nothing on the days before
     // either, while others did): the run's probability (the smaller of: the share test above multiplied over
@@ -165,6 +172,20 @@ struct ModelOptions {
     int min_pool_runs = 30;
     double run_alpha = 0.01;
     double max_power_tail = 0.1;
+    // ... or the mean rank of today's runs in that pool below (drop) or above (surge, when rank_surge) 1/2 by a
+    // normal tail <= rank_alpha (0 = off), with at most max_power_tail of earlier days as extreme.
+    double rank_alpha = 0.01;
+    bool rank_surge = false;
+    // Calibration on the station's own past (its false-alarm rate): the past working days of the window, each
+    // run through the model against the days before it; a finding of a calibrated type stays when at most
+    // `calibration_share` of them (floor of the share times their number) scored as high for its type
+    // (0 = no calibration). Fewer than `min_calibration_days` judged past days: findings stay as they are.
+    // Which types: outages of part of the day, connector_down, drops and surges.
+    double calibration_share = 0.0;
+    int min_calibration_days = 14;
+    bool calibrate_outage = true;
+    bool calibrate_connector = true;
+    bool calibrate_energy = false;
 };
 
 struct DayResult {

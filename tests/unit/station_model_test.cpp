@@ -494,3 +494,59 @@ TEST(StationModelActivityTest, SessionsCutAtOnceBeforeASilenceAreAnOutage) {
     EXPECT_FALSE(Has(st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, {{0, 8 * 60, 240}, {1, 10 * 60, 120}}), hist),
                      st::AnomalyType::kOutage));
 }
+
+TEST(StationModelIdleRunTest, RunOverMostOfTheWorkingDaysOfEveryKindIsNotJudged) {
+    // Idle for the last 30 of 56 days: 26 working days outside the run, more than half of the 40 weekdays
+    // but not of the 56 days the connector's rates are learnt on (before round 5 the run was compared with the
+    // weekdays only, and judged).
+    const EpochMs today = kDay0 + 56 * st::kDayMs;
+    ASSERT_LT(st::Weekday(today), 5);
+    EXPECT_FALSE(BayDown(st::AnalyzeDay(today, ResidentialToday(56), ResidentialHistory(56, 30, false)), 0));
+}
+
+TEST(StationModelActivityTest, EveryCarDrawingLessIsADropByTheRunsMeanRank) {
+    // Twelve sessions a day at 4 to 12 kW; today every car draws 5 to 7.5 kW: none below what the station has
+    // seen (the low-quantile test stays quiet), 76 % of the usual power and energy (the day's energy and power
+    // tests want 70 %), but all twelve in the lower half of the station's runs.
+    auto day = [](int d, bool derated) {
+        std::vector<Charge> out;
+        for (int h = 8; h < 20; ++h) {
+            const int k = (h * 7 + d * 3) % 9;
+            const double kw = derated ? 5.0 + 0.5 * (k % 6) : 4.0 + k;
+            out.push_back({h % 2, h * 60 + 5, 50, kw});
+        }
+        return out;
+    };
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 42; ++d) hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(2, day(d, false))));
+    const EpochMs today = kDay0 + 42 * st::kDayMs;
+    const auto r = st::AnalyzeDay(today, Grid(2, day(42, true)), hist);
+    ASSERT_TRUE(Has(r, st::AnomalyType::kEnergyDrop));
+    st::ModelOptions off;
+    off.rank_alpha = 0.0;
+    EXPECT_FALSE(Has(st::AnalyzeDay(today, Grid(2, day(42, true)), hist, off), st::AnomalyType::kEnergyDrop));
+    // An ordinary day of the same station is no drop.
+    EXPECT_FALSE(st::AnalyzeDay(today, Grid(2, day(42, false)), hist).is_anomaly);
+}
+
+TEST(StationModelCalibrationTest, FindingNoStrongerThanOnThePastDaysIsDropped) {
+    // Connector 1 was silent on four of the 42 days: today's silence of it is still rarer than the bar, but
+    // each of those past days, run through the model against the days before it, scored as high or higher.
+    auto hist = History(42, 2);
+    for (int d : {20, 26, 32, 38}) hist[static_cast<std::size_t>(d)].connectors[1].fill(0.0);
+    const EpochMs today = kDay0 + 42 * st::kDayMs;
+    const auto plain = st::AnalyzeDay(today, Today(2, 1.0, 0, 24, 1), hist);
+    ASSERT_TRUE(Has(plain, st::AnomalyType::kConnectorDown));
+    st::ModelOptions calibrated;
+    calibrated.calibration_share = 0.02;
+    const auto r = st::AnalyzeDay(today, Today(2, 1.0, 0, 24, 1), hist, calibrated);
+    EXPECT_FALSE(Has(r, st::AnomalyType::kConnectorDown));
+    // The first silence of its kind is kept, and a whole-day outage is never calibrated away.
+    const auto first = st::AnalyzeDay(today, Today(2, 1.0, 0, 24, 1), History(42, 2), calibrated);
+    EXPECT_TRUE(Has(first, st::AnomalyType::kConnectorDown));
+    const auto outage = st::AnalyzeDay(today, Today(2, 0.0), hist, calibrated);
+    EXPECT_TRUE(Has(outage, st::AnomalyType::kOutage));
+    // Too few past days to learn a bar from: the findings stay.
+    calibrated.min_calibration_days = 60;
+    EXPECT_TRUE(Has(st::AnalyzeDay(today, Today(2, 1.0, 0, 24, 1), hist, calibrated), st::AnomalyType::kConnectorDown));
+}
