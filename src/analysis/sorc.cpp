@@ -503,6 +503,58 @@ double AcDoneEndLogLikelihood(double s_end, double w_full) {
     return std::log(w_full * full + (1.0 - w_full) * limit + 1e-300);
 }
 
+// "Sessions like this one" (docs/soc_prior.md, round 5): a session's start SoC, energy, span, peak power and mean
+// power over the span relative to the peak. Cars of one model arriving at a similar SoC draw a similar peak and a
+// similar power curve, so their nearest past sessions at the connector (or tenant) say more about the capacity than
+// the peak power alone. The scales make one unit of each term a comparable difference (15 SoC points, 35 % in
+// energy or span, 22 % in peak, 0.1 in the mean-to-peak ratio); they were set by judgement, not fitted.
+struct SessionFeatures {
+    double start_soc = 0.0;
+    double log_energy = 0.0;
+    double log_peak = 0.0;
+    double log_minutes = 0.0;
+    double ratio = 0.0;  // mean power over the span / peak power
+};
+
+std::optional<SessionFeatures> FeaturesOf(double start_soc, double energy_kwh, double minutes, double peak_kw) {
+    if (!(start_soc >= 0.0 && start_soc <= 100.0) || !(energy_kwh >= 1.0) || !(minutes >= 1.0) || !(peak_kw > 1.0))
+        return std::nullopt;
+    const double mean_kw = energy_kwh / (minutes / 60.0);
+    return SessionFeatures{start_soc, std::log(energy_kwh), std::log(peak_kw), std::log(minutes),
+                           std::min(mean_kw / peak_kw, 1.5)};
+}
+
+double FeatureDistance(const SessionFeatures& a, const SessionFeatures& b) {
+    const auto sq = [](double x) { return x * x; };
+    return sq((a.start_soc - b.start_soc) / 15.0) + sq((a.log_energy - b.log_energy) / 0.3) +
+           sq((a.log_peak - b.log_peak) / 0.2) + sq((a.log_minutes - b.log_minutes) / 0.3) +
+           sq((a.ratio - b.ratio) / 0.1);
+}
+
+// The k nearest past sessions need this much history with features to choose from.
+constexpr std::size_t kNeighbours = 5;
+constexpr std::size_t kNeighbourHistory = 20;
+
+// log-normal capacity prior from the nearest past sessions: median and spread of their log capacity.
+std::optional<std::pair<double, double>> NeighbourPrior(const SessionFeatures& target, const SocPrior& prior) {
+    std::vector<std::pair<double, double>> candidates;  // distance, log capacity
+    for (const CapacityObservation& o : prior.recent) {
+        if (o.capacity_kwh < 10.0 || o.capacity_kwh > 250.0) continue;
+        const auto f = FeaturesOf(o.start_soc, o.session_energy_kwh, o.session_minutes, o.peak_power_kw);
+        if (f) candidates.emplace_back(FeatureDistance(target, *f), std::log(o.capacity_kwh));
+    }
+    const std::size_t k_n = kNeighbours;
+    if (candidates.size() < kNeighbourHistory || candidates.size() < k_n) return std::nullopt;
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k_n), candidates.end());
+    std::vector<double> logs;
+    for (std::size_t i = 0; i < k_n; ++i) logs.push_back(candidates[i].second);
+    const double median = Percentile(logs, 0.5);
+    std::vector<double> dev;
+    for (double x : logs) dev.push_back(std::fabs(x - median));
+    const double spread = std::clamp(1.4826 * Percentile(dev, 0.5), 0.1, 0.28);
+    return std::pair{median, spread};
+}
+
 }  // namespace
 
 CapacityPrior TypicalCapacityPrior(double peak_kw, bool dc, double rating_kw) {
@@ -539,7 +591,12 @@ std::optional<CapacityEvidence> ImpliedCapacity(std::span<const domain::MeterVal
     if (d_soc < 5.0 || d_e < 1.0) return std::nullopt;
     const double capacity = d_e * 100.0 / d_soc;
     if (capacity < 10.0 || capacity > 250.0) return std::nullopt;
-    return CapacityEvidence{capacity, d_soc, d_e, series.soc.back().t, PeakPower(series, MakeSegments(series))};
+    CapacityEvidence evidence{capacity, d_soc, d_e, series.soc.back().t, PeakPower(series, MakeSegments(series))};
+    evidence.start_soc =
+        std::clamp(series.soc.front().v - EnergyAt(series.energy, series.soc.front().t) * 100.0 / capacity, 0.0, 100.0);
+    evidence.session_energy_kwh = series.energy.back().v;
+    evidence.session_minutes = static_cast<double>(series.t_last - series.t0) / 60'000.0;
+    return evidence;
 }
 
 SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, const SocOptions& options) {
@@ -623,7 +680,16 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
         }
         const bool same_request = similar.size() >= 3;
         if (!same_request) similar.clear();
-        for (std::size_t k = prior.recent.size(); !same_request && k-- > from;) {
+        // Sessions like this one: DC, its single SoC reading at the start (so the start SoC is known).
+        std::optional<std::pair<double, double>> neighbours;
+        if (!same_request && dc && series.soc.size() == 1 &&
+            EnergyAt(series.energy, series.soc.front().t) <= std::max(0.5, 0.02 * series.energy.back().v)) {
+            const auto target =
+                FeaturesOf(series.soc.front().v, series.energy.back().v,
+                           static_cast<double>(series.t_last - series.t0) / 60'000.0, peak_kw);
+            if (target) neighbours = NeighbourPrior(*target, prior);
+        }
+        for (std::size_t k = prior.recent.size(); !same_request && !neighbours && k-- > from;) {
             const CapacityObservation& o = prior.recent[k];
             if (o.capacity_kwh >= 10.0 && o.capacity_kwh <= 250.0 && o.peak_power_kw > 0.0 && peak_kw > 0.0 &&
                 std::fabs(std::log(o.peak_power_kw / peak_kw)) < 0.03) {
@@ -631,7 +697,10 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
                 if (similar.size() >= 15) break;
             }
         }
-        if (similar.size() >= 3) {
+        if (neighbours) {
+            mu = neighbours->first;
+            sigma = neighbours->second;
+        } else if (similar.size() >= 3) {
             // Likely the same car model (or the same car): a sharper prior.
             mu = std::log(Percentile(similar, 0.5));
             sigma = similar.size() >= 6 ? 0.15 : 0.2;
@@ -690,13 +759,13 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
             const double s_end = s_a + 100.0 * (e_total - e_anchor) / b;
             if (ac_end.done) {
                 logp += AcDoneEndLogLikelihood(s_end, w_full);
+            } else if (dc) {
+                // The joint arrival/departure prior also with a SoC reading: the reading fixes one point of the
+                // trajectory, the prior still says how likely its start and end are (and so the capacity).
+                logp += DcSocLogPrior(s_start, s_end);
             } else if (!anchored) {
-                if (dc) {
-                    logp += DcSocLogPrior(s_start, s_end);
-                } else {
-                    const double z = (s_start - kAcStartMean) / kStartSd;
-                    logp -= 0.5 * z * z;
-                }
+                const double z = (s_start - kAcStartMean) / kStartSd;
+                logp -= 0.5 * z * z;
             }
             // SoC cannot go below 0 or above 100 while energy flows (1 point of slack for rounding).
             if (s_start < -1.0) logp -= 0.5 * std::pow((-1.0 - s_start) / 0.5, 2);

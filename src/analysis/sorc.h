@@ -59,6 +59,11 @@ struct CapacityObservation {
     double peak_power_kw = 0.0;
     double capacity_kwh = 0.0;
     double ev_max_power_kw = 0.0;  // the EV's maximum power request of that session (SocOptions); 0 = unknown
+    // What the session looked like (CapacityEvidence), the features of the "sessions like this one" match: SoC at the
+    // session's first reading (< 0 = unknown), the energy delivered in the session (kWh) and its span (minutes).
+    double start_soc = -1.0;
+    double session_energy_kwh = 0.0;
+    double session_minutes = 0.0;
 };
 struct SocPrior {
     std::optional<double> median_capacity_kwh;  // median implied capacity of past sessions
@@ -109,6 +114,11 @@ struct CapacityEvidence {
     double energy_kwh = 0.0;  // delivered between the two readings
     domain::EpochMs last_soc_ms = 0;
     double peak_power_kw = 0.0;  // SessionPeakPowerKw
+    // The session as a whole: SoC at its first reading (t0), extrapolated back from the first SoC reading with this
+    // capacity; the energy delivered from the first to the last reading; and that span in minutes.
+    double start_soc = 0.0;
+    double session_energy_kwh = 0.0;
+    double session_minutes = 0.0;
 };
 std::optional<CapacityEvidence> ImpliedCapacity(std::span<const domain::MeterValue> values);
 
