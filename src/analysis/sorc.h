@@ -15,8 +15,11 @@
 //     rating class (3.7 kW single phase: small cars and plug-in hybrids, 7.4-22 kW: typical 50-77 kWh BEVs).
 //     A per-connector/tenant SocPrior (median implied capacity of past sessions, and past sessions with the same
 //     peak power, likely the same car) narrows it as history accumulates.
-//   - start SoC prior: DC a joint prior of arrival and departure SoC (EPFL density, fitted on the older half of the
-//     table), AC ~35 %, wide; a single SoC reading replaces it (anchored to within its 1 % rounding).
+//     With enough history, the nearest past DC sessions by start SoC, energy, span, peak and mean-to-peak power
+//     ("sessions like this one") give the prior instead, when the session's one SoC reading is at its start.
+//   - start SoC prior: DC the arrival and departure SoC given the capacity and the peak power (DcSessionPrior: EPFL
+//     reference sessions of the older half of the table), also with a SoC reading; AC ~35 %, wide. A single SoC
+//     reading anchors the curve (to within its 1 % rounding).
 //   - AC end of charge: a car that stopped drawing >= 30 min before the last reading had finished: its end SoC is
 //     near 100 % (the CV fall-off was seen) or at a limit of its own (75-100 %, an abrupt stop), and the AC start
 //     prior is left out (docs/soc_prior.md, "AC session ends").
