@@ -360,7 +360,9 @@ void RunEpfl(const std::string& data_dir) {
         options.prior = BuildSocPrior(plug, {});
         const SocReconstruction plug_only = ReconstructSoc(values, options);
         std::vector<PriorObservation> all;
-        for (auto it = site.rbegin(); it != site.rend() && all.size() < 200; ++it) all.push_back(it->second);
+        for (auto it = site.rbegin();
+             it != site.rend() && all.size() < static_cast<std::size_t>(evni::analysis::kPriorReadLimit); ++it)
+            all.push_back(it->second);
         options.prior = BuildSocPrior({}, all);
         const SocReconstruction site_only = ReconstructSoc(values, options);
         options.prior = BuildSocPrior(all, {});
