@@ -337,11 +337,14 @@ void RunEpfl(const std::string& data_dir) {
     std::vector<std::pair<std::string, PriorObservation>> site;    // oldest first
     const auto newest_first = [](const std::vector<PriorObservation>& v) {
         std::vector<PriorObservation> out(v.rbegin(), v.rend());
-        if (out.size() > static_cast<std::size_t>(evni::analysis::kPriorObservationLimit))
-            out.resize(evni::analysis::kPriorObservationLimit);
+        if (out.size() > static_cast<std::size_t>(evni::analysis::kPriorReadLimit))
+            out.resize(evni::analysis::kPriorReadLimit);
         return out;
     };
     std::vector<double> err_plain, err_plug, err_site, err_fleet, err_fleet_full, err_no_request;
+    // The server's prior without the EV's request, on the older half (the DC SoC prior's fit set: in-sample) and on
+    // the newer half (out of sample).
+    std::vector<double> err_no_request_old, err_no_request_new;
     std::vector<SessionResult> results;
     for (const EpflRow& row : rows) {
         const MeterValues values = EpflSession(row, false);
@@ -357,7 +360,9 @@ void RunEpfl(const std::string& data_dir) {
         options.prior = BuildSocPrior(plug, {});
         const SocReconstruction plug_only = ReconstructSoc(values, options);
         std::vector<PriorObservation> all;
-        for (auto it = site.rbegin(); it != site.rend() && all.size() < 200; ++it) all.push_back(it->second);
+        for (auto it = site.rbegin();
+             it != site.rend() && all.size() < static_cast<std::size_t>(evni::analysis::kPriorReadLimit); ++it)
+            all.push_back(it->second);
         options.prior = BuildSocPrior({}, all);
         const SocReconstruction site_only = ReconstructSoc(values, options);
         options.prior = BuildSocPrior(all, {});
@@ -368,8 +373,11 @@ void RunEpfl(const std::string& data_dir) {
         options.ev_max_power_kw = row.preq_max_kw;
         const SocReconstruction refined = ReconstructSoc(values, options);
         const double truth = row.soc_departure;
-        if (!without_request.points.empty())
+        if (!without_request.points.empty()) {
             err_no_request.push_back(std::fabs(without_request.points.back().value - truth));
+            (row.arrival < evni::analysis::kDcSocPriorFitEndMs ? err_no_request_old : err_no_request_new)
+                .push_back(err_no_request.back());
+        }
         SessionResult r;
         r.reconstructed = refined.reconstructed;
         r.confidence = refined.confidence;
@@ -402,6 +410,10 @@ void RunEpfl(const std::string& data_dir) {
                 Mean(err_fleet_full), Quantile(err_fleet_full, 0.9));
     std::printf("  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior)\n",
                 Mean(err_no_request), Quantile(err_no_request, 0.9));
+    std::printf("    older half (prior fit set, in-sample) MAE %6.2f  p90 %6.2f  SoC points (%zu sessions)\n",
+                Mean(err_no_request_old), Quantile(err_no_request_old, 0.9), err_no_request_old.size());
+    std::printf("    newer half (out of sample)          MAE %6.2f  p90 %6.2f  SoC points (%zu sessions)\n",
+                Mean(err_no_request_new), Quantile(err_no_request_new, 0.9), err_no_request_new.size());
     std::printf("  ... and the EV's power request        MAE %6.2f  p90 %6.2f  SoC points (metadata evMaxPowerKw)\n",
                 Mean(err_site), Quantile(err_site, 0.9));
     PrintReport(

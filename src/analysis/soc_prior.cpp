@@ -30,6 +30,10 @@ bool Usable(const PriorObservation& o) {
            std::isfinite(o.weight);
 }
 
+CapacityObservation ToCapacityObservation(const PriorObservation& o) {
+    return {o.peak_power_kw, o.capacity_kwh, o.ev_max_power_kw, o.start_soc, o.session_energy_kwh, o.session_minutes};
+}
+
 }  // namespace
 
 double ObservationWeight(double soc_rise) { return std::clamp(soc_rise / 20.0, 0.25, 1.0); }
@@ -42,6 +46,9 @@ std::optional<PriorObservation> EstimateSessionCapacity(std::span<const domain::
     o.peak_power_kw = evidence->peak_power_kw;
     o.weight = ObservationWeight(evidence->soc_rise);
     o.observed_at = evidence->last_soc_ms;
+    o.start_soc = evidence->start_soc;
+    o.session_energy_kwh = evidence->session_energy_kwh;
+    o.session_minutes = evidence->session_minutes;
     return o;
 }
 
@@ -50,14 +57,17 @@ std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connecto
     std::vector<std::pair<double, double>> weighted;
     double connector_weight = 0.0;
     SocPrior prior;
-    const auto take = [](std::span<const PriorObservation> s) {
-        return s.subspan(0, std::min<std::size_t>(s.size(), kPriorObservationLimit));
+    const auto take = [](std::span<const PriorObservation> s, int limit) {
+        return s.subspan(0, std::min<std::size_t>(s.size(), static_cast<std::size_t>(limit)));
     };
-    for (const PriorObservation& o : take(connector_newest_first)) {
+    int taken = 0;
+    for (const PriorObservation& o : take(connector_newest_first, kPriorReadLimit)) {
         if (!Usable(o)) continue;
-        weighted.emplace_back(o.capacity_kwh, o.weight);
-        connector_weight += o.weight;
-        prior.recent.push_back({o.peak_power_kw, o.capacity_kwh, o.ev_max_power_kw});
+        if (taken++ < kPriorObservationLimit) {
+            weighted.emplace_back(o.capacity_kwh, o.weight);
+            connector_weight += o.weight;
+        }
+        prior.recent.push_back(ToCapacityObservation(o));
     }
     double weight = connector_weight;
     if (connector_weight < kConnectorHistoryEnough && !tenant_newest_first.empty()) {
@@ -65,11 +75,11 @@ std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connecto
         double tenant_weight = 0.0;
         std::vector<std::pair<double, double>> fleet;
         std::vector<CapacityObservation> fleet_recent;
-        for (const PriorObservation& o : take(tenant_newest_first)) {
+        for (const PriorObservation& o : take(tenant_newest_first, kPriorObservationLimit)) {
             if (!Usable(o)) continue;
             fleet.emplace_back(o.capacity_kwh, o.weight);
             tenant_weight += o.weight;
-            fleet_recent.push_back({o.peak_power_kw, o.capacity_kwh, o.ev_max_power_kw});
+            fleet_recent.push_back(ToCapacityObservation(o));
         }
         if (tenant_weight > 0.0) {
             const double budget = kConnectorHistoryEnough - connector_weight;

@@ -20,6 +20,11 @@ struct PriorObservation {
     double weight = 1.0;              // (0, 1]: how much the estimate counts (ObservationWeight)
     domain::EpochMs observed_at = 0;  // the session's last SoC reading
     double ev_max_power_kw = 0.0;     // the EV's maximum power request (SocOptions::ev_max_power_kw), 0 = unknown
+    // The session's features for the "sessions like this one" match (CapacityEvidence; migration 0014): SoC at its
+    // first reading (< 0 = unknown: rows stored before 0014), energy delivered (kWh) and span (minutes).
+    double start_soc = -1.0;
+    double session_energy_kwh = 0.0;
+    double session_minutes = 0.0;
     bool operator==(const PriorObservation&) const = default;
 };
 
@@ -31,8 +36,12 @@ double ObservationWeight(double soc_rise);
 // between the first and the last reading, a rise of >= 5 points and >= 1 kWh), nullopt otherwise.
 std::optional<PriorObservation> EstimateSessionCapacity(std::span<const domain::MeterValue> values);
 
-// Observations taken into a prior, newest first (the rest are older than anything the engine looks at).
+// Observations taken into the median and the same-car matches, newest first.
 inline constexpr int kPriorObservationLimit = 200;
+// Observations of a connector read for a prior, newest first: the "sessions like this one" match of the engine
+// (sorc.cpp, NeighbourPrior) looks further back than the median, since it finds a car model's sessions only when
+// the history holds enough of them (EPFL departure SoC with 200 / 1,000: docs/soc_prior.md).
+inline constexpr int kPriorReadLimit = 1000;
 // A connector with less history than this (in weight) borrows its tenant's history (see BuildSocPrior).
 inline constexpr double kConnectorHistoryEnough = 3.0;
 // The history's median counts as at most this many sessions against the typical-EV prior (the engine pulls its
@@ -42,7 +51,8 @@ inline constexpr double kConnectorHistoryEnough = 3.0;
 // used by one car or one fleet model is served by the same-peak-power match instead, which counts fully.
 inline constexpr double kMaxMedianCount = 3.0;
 
-// The engine's prior from a connector's observations and, when the connector has less than
+// The engine's prior from a connector's observations (up to kPriorReadLimit: the newest kPriorObservationLimit give
+// the median; all of them go to SocPrior::recent for the engine's matches) and, when the connector has less than
 // kConnectorHistoryEnough weight of history, its tenant's (other connectors'), both newest first. The median
 // is the weighted median in log capacity; count the summed weight, at most kMaxMedianCount (rounded, >= 1).
 // Tenant history fills the connector's weight up to kConnectorHistoryEnough in the median (a fleet median is

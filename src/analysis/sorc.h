@@ -15,8 +15,11 @@
 //     rating class (3.7 kW single phase: small cars and plug-in hybrids, 7.4-22 kW: typical 50-77 kWh BEVs).
 //     A per-connector/tenant SocPrior (median implied capacity of past sessions, and past sessions with the same
 //     peak power, likely the same car) narrows it as history accumulates.
-//   - start SoC prior: DC a joint prior of arrival and departure SoC (EPFL density, fitted on the older half of the
-//     table), AC ~35 %, wide; a single SoC reading replaces it (anchored to within its 1 % rounding).
+//     With enough history, the nearest past DC sessions by start SoC, energy, span, peak and mean-to-peak power
+//     ("sessions like this one") give the prior instead, when the session's one SoC reading is at its start.
+//   - start SoC prior: DC the arrival and departure SoC given the capacity and the peak power (DcSessionPrior: EPFL
+//     reference sessions of the older half of the table), also with a SoC reading; AC ~35 %, wide. A single SoC
+//     reading anchors the curve (to within its 1 % rounding).
 //   - AC end of charge: a car that stopped drawing >= 30 min before the last reading had finished: its end SoC is
 //     near 100 % (the CV fall-off was seen) or at a limit of its own (75-100 %, an abrupt stop), and the AC start
 //     prior is left out (docs/soc_prior.md, "AC session ends").
@@ -59,6 +62,11 @@ struct CapacityObservation {
     double peak_power_kw = 0.0;
     double capacity_kwh = 0.0;
     double ev_max_power_kw = 0.0;  // the EV's maximum power request of that session (SocOptions); 0 = unknown
+    // What the session looked like (CapacityEvidence), the features of the "sessions like this one" match: SoC at the
+    // session's first reading (< 0 = unknown), the energy delivered in the session (kWh) and its span (minutes).
+    double start_soc = -1.0;
+    double session_energy_kwh = 0.0;
+    double session_minutes = 0.0;
 };
 struct SocPrior {
     std::optional<double> median_capacity_kwh;  // median implied capacity of past sessions
@@ -109,6 +117,11 @@ struct CapacityEvidence {
     double energy_kwh = 0.0;  // delivered between the two readings
     domain::EpochMs last_soc_ms = 0;
     double peak_power_kw = 0.0;  // SessionPeakPowerKw
+    // The session as a whole: SoC at its first reading (t0), extrapolated back from the first SoC reading with this
+    // capacity; the energy delivered from the first to the last reading; and that span in minutes.
+    double start_soc = 0.0;
+    double session_energy_kwh = 0.0;
+    double session_minutes = 0.0;
 };
 std::optional<CapacityEvidence> ImpliedCapacity(std::span<const domain::MeterValue> values);
 

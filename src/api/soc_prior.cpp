@@ -93,8 +93,8 @@ std::optional<double> EvMaxPowerFromMetadata(const std::optional<std::string>& m
 std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session) {
     auto& repo = tx.SocPriors();
     const std::string connector = session.connector_id.value_or("");
-    const auto own = repo.ForConnector(session.tenant_id, session.station_id, connector, session.pk,
-                                       analysis::kPriorObservationLimit);
+    const auto own =
+        repo.ForConnector(session.tenant_id, session.station_id, connector, session.pk, analysis::kPriorReadLimit);
     double weight = 0.0;
     for (const auto& o : own) weight += o.weight;
     std::vector<analysis::PriorObservation> fleet;

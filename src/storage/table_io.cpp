@@ -153,8 +153,11 @@ const std::vector<TableSpec>& CopyTables() {
           {"weight", T::kReal},
           {"observed_at", T::kTime},
           {"updated_at", T::kTime},
-          {"ev_max_power_kw", T::kReal}}},  // migration 0009
-        {"connector_power_observations",    // migration 0011
+          {"ev_max_power_kw", T::kReal},  // migration 0009
+          {"start_soc", T::kReal},        // migration 0014
+          {"session_energy_kwh", T::kReal},
+          {"session_minutes", T::kReal}}},
+        {"connector_power_observations",  // migration 0011
          {{"session_pk", T::kInt},
           {"tenant_id", T::kText},
           {"station_id", T::kText},

@@ -119,3 +119,43 @@ def test_ev_power_request_picks_the_car_models_history(api_a, station):
         ends[request] = (end_soc(d), 20 + 22 * 100 / battery)
     for got, truth in ends.values():
         assert abs(got - truth) < 3, ends
+
+
+def dc_values(start, minutes: int, battery_kwh: float, soc0: float, soc_minutes: list[int],
+              kw: float = 80.0) -> list[dict]:
+    """Flat DC charge below the taper at 1-minute cadence; SoC reported at the given minutes."""
+    values = []
+    for m in range(minutes + 1):
+        ts = start + timedelta(minutes=m)
+        kwh = round(kw * m / 60, 3)
+        values += [lib.mv(ts, kwh, lib.ENERGY, "kWh"), lib.mv(ts, kw, lib.POWER, "kW")]
+        if m in soc_minutes:
+            values.append(lib.mv(ts, round(soc0 + kwh * 100 / battery_kwh), lib.SOC, "Percent"))
+    return values
+
+
+def test_sessions_like_this_one_pick_the_car_among_the_same_peak(api_a, station):
+    """docs/soc_prior.md, "Sessions like this one": two cars drawing the same 80 kW at one DC connector, an 80 kWh
+    car arriving at ~20 % for half an hour and (more recently) a 40 kWh car topping up from ~60 % for 6 minutes. The
+    nearest past sessions by start SoC, energy, span and power find the big car's; the same-peak match alone takes
+    the newest, the small car's."""
+    connector = "3"
+    for day in range(12):
+        api_a.create_session({"sessionId": lib.uid("big"), "chargingStationId": station, "connectorId": connector,
+                              "meterValues": dc_values(T0 + timedelta(days=day), 30, 80.0, 18 + day % 5,
+                                                       [0, 10, 20, 30])})
+    for day in range(12, 24):
+        api_a.create_session({"sessionId": lib.uid("small"), "chargingStationId": station, "connectorId": connector,
+                              "meterValues": dc_values(T0 + timedelta(days=day), 6, 40.0, 58 + day % 5,
+                                                       [0, 2, 4, 6])})
+    # The big car again, one SoC reading at its start: 40 kWh in 30 min, 20 % -> 70 %.
+    target = lib.uid("target")
+    api_a.create_session({"sessionId": target, "chargingStationId": station, "connectorId": connector,
+                          "meterValues": dc_values(T0 + timedelta(days=TARGET_DAY), 30, 80.0, 20, [0])})
+    got = end_soc(api_a.session_detail(target))
+    assert abs(got - 70.0) < 4, got
+    # The same session with its reading in the middle (the start SoC unknown): the same-peak match, far off.
+    mid = lib.uid("target")
+    api_a.create_session({"sessionId": mid, "chargingStationId": station, "connectorId": connector,
+                          "meterValues": dc_values(T0 + timedelta(days=TARGET_DAY), 30, 80.0, 20, [15])})
+    assert abs(end_soc(api_a.session_detail(mid)) - 70.0) > 8

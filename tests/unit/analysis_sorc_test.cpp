@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/dc_session_prior.h"
 #include "analysis/sorc.h"
 
 namespace evni::analysis {
@@ -304,6 +305,75 @@ TEST(SorcTest, PriorRefinesCapacity) {
     options.prior = same_car;
     const SocReconstruction matched = ReconstructSoc(sim.values, options);
     EXPECT_NEAR(matched.battery_kwh, 40.0, 6.0);
+}
+
+// "Sessions like this one": a connector used by an 80 kWh car that arrives at 20 % and draws 80 kW for half an
+// hour, and (more recently) by a 40 kWh car with the same peak that tops up from 60 % for 6 minutes. The
+// same-peak-power match mixes them; the nearest past sessions by start SoC, energy, span and power do not.
+TEST(SorcTest, NeighbourSessionsGiveTheCapacity) {
+    Plan plan;
+    plan.battery_kwh = 80.0;
+    plan.plateau_kw = 80.0;
+    plan.soc_start = 20.0;
+    plan.soc_stop = 70.0;  // 40 kWh in 30 min, below the taper
+    plan.soc_readings_at_min = {0.0};
+    const Simulated sim = Simulate(plan);
+    SocPrior history;
+    for (int i = 0; i < 15; ++i) history.recent.push_back({80.0, 80.0, 0.0, 20.0 + (i % 3), 40.0, 30.0});
+    for (int i = 0; i < 15; ++i) history.recent.push_back({80.0, 40.0, 0.0, 60.0 + (i % 3), 8.0, 6.0});
+    SocOptions options = Dc();
+    options.prior = history;
+    const SocReconstruction r = ReconstructSoc(sim.values, options);
+    EXPECT_NEAR(r.battery_kwh, 80.0, 10.0);
+    EXPECT_NEAR(r.points.back().value, 70.0, 4.0);
+    // Without the features (rows stored before they were), the newest same-peak sessions decide: the small car's
+    // 40 kWh, which the 40 kWh delivered from 20 % rules out, so the estimate ends far below the 80 kWh truth.
+    SocPrior unkeyed;
+    for (const CapacityObservation& o : history.recent) unkeyed.recent.push_back({o.peak_power_kw, o.capacity_kwh});
+    options.prior = unkeyed;
+    EXPECT_LT(ReconstructSoc(sim.values, options).battery_kwh, 60.0);
+    // A reading in the middle of the session does not give the start SoC: no neighbour match either.
+    plan.soc_readings_at_min = {15.0};
+    options.prior = history;
+    EXPECT_LT(ReconstructSoc(Simulate(plan).values, options).battery_kwh, 60.0);
+    // Too little history with features: no neighbour match.
+    SocPrior thin;
+    thin.recent.assign(history.recent.begin(), history.recent.begin() + 10);
+    thin.recent.insert(thin.recent.end(), unkeyed.recent.begin() + 15, unkeyed.recent.end());
+    options.prior = thin;
+    EXPECT_LT(ReconstructSoc(sim.values, options).battery_kwh, 60.0);
+}
+
+TEST(DcSessionPriorTest, ReferenceSessionsAndDensity) {
+    const auto refs = analysis::DcReferenceSessions();
+    ASSERT_GT(refs.size(), 500u);
+    for (const auto& r : refs) {
+        EXPECT_LE(r.arrival_soc + 5.0, r.departure_soc + 1e-9);
+        EXPECT_GE(r.capacity_kwh, 10.0);
+        EXPECT_GE(r.peak_kw, 5.0);
+    }
+    // 30 kWh into a 60 kWh battery (a 50-point rise): leaving at 120 % is far less likely than at 80 %.
+    analysis::DcSessionPrior prior(100.0, false);
+    const std::vector<double> capacities = {60.0, 5000.0};
+    prior.Prepare(capacities, 30.0);
+    EXPECT_GT(prior.LogDensity(0, 30.0), prior.LogDensity(0, 70.0) + 5.0);
+    EXPECT_TRUE(std::isfinite(prior.LogDensity(0, 0.0)));
+    EXPECT_TRUE(std::isfinite(prior.LogDensity(0, 100.0)));
+    // A capacity (or a peak) no reference session has: the population's (a, d) density, whatever the peak.
+    analysis::DcSessionPrior other(20.0, false);
+    other.Prepare(capacities, 30.0);
+    for (double a : {0.0, 10.0, 35.0, 80.0}) EXPECT_NEAR(prior.LogDensity(1, a), other.LogDensity(1, a), 1e-9);
+    analysis::DcSessionPrior far(5.0e4, false);
+    analysis::DcSessionPrior farther(9.0e4, false);
+    far.Prepare(capacities, 30.0);
+    farther.Prepare(capacities, 30.0);
+    for (double a : {0.0, 10.0, 35.0, 80.0}) EXPECT_NEAR(far.LogDensity(0, a), farther.LogDensity(0, a), 1e-6);
+    // At the charger's rating, the cars that could draw more count fully: more of them than at that exact peak.
+    analysis::DcSessionPrior exact(50.0, false);
+    analysis::DcSessionPrior at_rating(50.0, true);
+    exact.Prepare(capacities, 30.0);
+    at_rating.Prepare(capacities, 30.0);
+    EXPECT_NE(exact.LogDensity(0, 30.0), at_rating.LogDensity(0, 30.0));
 }
 
 TEST(SorcTest, Deterministic) {

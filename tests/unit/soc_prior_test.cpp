@@ -56,6 +56,22 @@ TEST(SocPriorEstimate, DirectEstimateIsEnergyOverSocRise) {
     EXPECT_EQ(o->observed_at, kT0 + 60 * 60'000LL);
 }
 
+TEST(SocPriorEstimate, DirectEstimateCarriesTheSessionFeatures) {
+    // SoC 20 % at the first reading (t0), 11 kWh over the hour's span.
+    const auto o = analysis::EstimateSessionCapacity(AcSession(kT0, 60, 40.0, 20.0, 10));
+    ASSERT_TRUE(o);
+    EXPECT_NEAR(o->start_soc, 20.0, 1.0);
+    EXPECT_NEAR(o->session_energy_kwh, 11.0, 1e-9);
+    EXPECT_NEAR(o->session_minutes, 60.0, 1e-9);
+    // A first SoC reading after 30 minutes: the start SoC is extrapolated back with the capacity.
+    auto values = AcSession(kT0, 60, 40.0, 20.0, 0);
+    values.push_back(Soc(kT0 + 30 * 60'000LL, std::round(20.0 + 5.5 * 100.0 / 40.0)));
+    values.push_back(Soc(kT0 + 60 * 60'000LL, std::round(20.0 + 11.0 * 100.0 / 40.0)));
+    const auto late = analysis::EstimateSessionCapacity(values);
+    ASSERT_TRUE(late);
+    EXPECT_NEAR(late->start_soc, 20.0, 3.0);
+}
+
 TEST(SocPriorEstimate, NoEstimateWithoutTwoReadingsOrEnoughRise) {
     EXPECT_FALSE(analysis::EstimateSessionCapacity(AcSession(kT0, 60, 40.0, 20.0, 0)));
     EXPECT_FALSE(analysis::EstimateSessionCapacity(AcSession(kT0, 60, 40.0, 20.0, -1)));
@@ -112,6 +128,21 @@ TEST(SocPriorEstimate, SameEvPowerRequestIsTheSharpestPrior) {
     const auto unkeyed = analysis::ReconstructSoc(values, options);
     options.ev_max_power_kw = 75.0;
     EXPECT_EQ(analysis::ReconstructSoc(values, options), unkeyed);
+}
+
+TEST(SocPriorEstimate, MedianFromTheNewest200AllReadGoToTheEngine) {
+    // 200 newest sessions of a 40 kWh car, 300 older ones of a 90 kWh car (newest first).
+    std::vector<PriorObservation> connector(200, PriorObservation{11.0, 40.0, 1.0, 2});
+    connector.insert(connector.end(), 300, PriorObservation{11.0, 90.0, 1.0, 1});
+    const auto prior = analysis::BuildSocPrior(connector, {});
+    ASSERT_TRUE(prior);
+    EXPECT_DOUBLE_EQ(*prior->median_capacity_kwh, 40.0);
+    EXPECT_EQ(prior->recent.size(), 500u);  // all of them for the "sessions like this one" match
+    EXPECT_DOUBLE_EQ(prior->recent.front().capacity_kwh, 90.0);
+    // Beyond kPriorReadLimit nothing is taken.
+    connector.insert(connector.end(), 600, PriorObservation{11.0, 90.0, 1.0, 0});
+    EXPECT_EQ(analysis::BuildSocPrior(connector, {})->recent.size(),
+              static_cast<std::size_t>(analysis::kPriorReadLimit));
 }
 
 TEST(SocPriorEstimate, TenantHistoryOnlyFillsAThinConnector) {
@@ -227,6 +258,31 @@ TEST_P(SocPriorRepositoryTest, EvPowerRequestRoundTrips) {
     got = Others("t1", "CP-2", "1");
     ASSERT_EQ(got.size(), 1u);
     EXPECT_DOUBLE_EQ(got[0].ev_max_power_kw, 52.5);
+}
+
+TEST_P(SocPriorRepositoryTest, SessionFeaturesRoundTrip) {
+    const auto a = NewSession("t1", "a");
+    const auto b = NewSession("t1", "b");
+    const PriorObservation full{95.0, 77.5, 1.0, kT0, 0.0, 23.5, 41.25, 32.5};
+    auto tx = store_->Begin(storage::TxMode::kWrite);
+    tx->SocPriors().Upsert({"t1", a, "CP-1", "1", full, kT0});
+    tx->SocPriors().Upsert({"t1", b, "CP-1", "2", {11.0, 40.0, 1.0, kT0 - 1}, kT0});  // features unknown
+    tx->Commit();
+    auto got = Connector("t1", "CP-1", "1");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], full);
+    got = Others("t1", "CP-1", "1");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_DOUBLE_EQ(got[0].start_soc, -1.0);
+    EXPECT_DOUBLE_EQ(got[0].session_energy_kwh, 0.0);
+    // An upsert replaces the features too.
+    PriorObservation again = full;
+    again.start_soc = 30.0;
+    again.session_minutes = 12.0;
+    tx = store_->Begin(storage::TxMode::kWrite);
+    tx->SocPriors().Upsert({"t1", a, "CP-1", "1", again, kT0});
+    tx->Commit();
+    EXPECT_EQ(Connector("t1", "CP-1", "1").at(0), again);
 }
 
 TEST_P(SocPriorRepositoryTest, ConnectorsAndTenantsAreSeparate) {

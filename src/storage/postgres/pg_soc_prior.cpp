@@ -3,13 +3,15 @@
 namespace evni::storage::postgres {
 namespace {
 
-constexpr std::string_view kObservationColumns = "peak_power_kw, capacity_kwh, weight, observed_at, ev_max_power_kw";
+constexpr std::string_view kObservationColumns =
+    "peak_power_kw, capacity_kwh, weight, observed_at, ev_max_power_kw, start_soc, session_energy_kwh, session_minutes";
 
 std::vector<analysis::PriorObservation> ReadObservations(const Result& r) {
     std::vector<analysis::PriorObservation> out;
     out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i)
-        out.push_back({r.Double(i, 0), r.Double(i, 1), r.Double(i, 2), r.Time(i, 3), r.Double(i, 4)});
+        out.push_back({r.Double(i, 0), r.Double(i, 1), r.Double(i, 2), r.Time(i, 3), r.Double(i, 4), r.Double(i, 5),
+                       r.Double(i, 6), r.Double(i, 7)});
     return out;
 }
 
@@ -20,12 +22,14 @@ class PgSocPriors final : public SocPriorRepository {
     void Upsert(const SocObservationRecord& r) override {
         c_.Exec(
             "INSERT INTO connector_soc_priors (session_pk, tenant_id, station_id, connector_id, peak_power_kw, "
-            "capacity_kwh, weight, observed_at, updated_at, ev_max_power_kw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-            "$9, $10) "
+            "capacity_kwh, weight, observed_at, updated_at, ev_max_power_kw, start_soc, session_energy_kwh, "
+            "session_minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
             "ON CONFLICT (session_pk) DO UPDATE SET station_id = excluded.station_id, "
             "connector_id = excluded.connector_id, peak_power_kw = excluded.peak_power_kw, "
             "capacity_kwh = excluded.capacity_kwh, weight = excluded.weight, observed_at = excluded.observed_at, "
-            "updated_at = excluded.updated_at, ev_max_power_kw = excluded.ev_max_power_kw WHERE "
+            "updated_at = excluded.updated_at, ev_max_power_kw = excluded.ev_max_power_kw, "
+            "start_soc = excluded.start_soc, session_energy_kwh = excluded.session_energy_kwh, "
+            "session_minutes = excluded.session_minutes WHERE "
             "connector_soc_priors.tenant_id = excluded.tenant_id",
             Params()
                 .Add(r.session_pk)
@@ -37,7 +41,10 @@ class PgSocPriors final : public SocPriorRepository {
                 .Add(r.observation.weight)
                 .AddTime(r.observation.observed_at)
                 .AddTime(r.updated_at)
-                .Add(r.observation.ev_max_power_kw));
+                .Add(r.observation.ev_max_power_kw)
+                .Add(r.observation.start_soc)
+                .Add(r.observation.session_energy_kwh)
+                .Add(r.observation.session_minutes));
     }
 
     void Delete(const std::string& tenant_id, std::int64_t session_pk) override {

@@ -3,11 +3,15 @@
 namespace evni::storage::sqlite {
 namespace {
 
-constexpr std::string_view kObservationColumns = "peak_power_kw, capacity_kwh, weight, observed_at, ev_max_power_kw";
+constexpr std::string_view kObservationColumns =
+    "peak_power_kw, capacity_kwh, weight, observed_at, ev_max_power_kw, start_soc, session_energy_kwh, session_minutes";
 
 std::vector<analysis::PriorObservation> ReadObservations(Statement& s) {
     std::vector<analysis::PriorObservation> out;
-    while (s.Step()) out.push_back({s.Double(0), s.Double(1), s.Double(2), s.Int(3), s.Double(4)});
+    while (s.Step()) {
+        out.push_back(
+            {s.Double(0), s.Double(1), s.Double(2), s.Int(3), s.Double(4), s.Double(5), s.Double(6), s.Double(7)});
+    }
     return out;
 }
 
@@ -18,13 +22,14 @@ class SqliteSocPriors final : public SocPriorRepository {
     void Upsert(const SocObservationRecord& r) override {
         c_.Prepare(
               "INSERT INTO connector_soc_priors (session_pk, tenant_id, station_id, connector_id, peak_power_kw, "
-              "capacity_kwh, weight, observed_at, updated_at, ev_max_power_kw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-              "?9, "
-              "?10) "
+              "capacity_kwh, weight, observed_at, updated_at, ev_max_power_kw, start_soc, session_energy_kwh, "
+              "session_minutes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
               "ON CONFLICT (session_pk) DO UPDATE SET station_id = excluded.station_id, "
               "connector_id = excluded.connector_id, peak_power_kw = excluded.peak_power_kw, "
               "capacity_kwh = excluded.capacity_kwh, weight = excluded.weight, observed_at = excluded.observed_at, "
-              "updated_at = excluded.updated_at, ev_max_power_kw = excluded.ev_max_power_kw WHERE "
+              "updated_at = excluded.updated_at, ev_max_power_kw = excluded.ev_max_power_kw, "
+              "start_soc = excluded.start_soc, session_energy_kwh = excluded.session_energy_kwh, "
+              "session_minutes = excluded.session_minutes WHERE "
               "connector_soc_priors.tenant_id = excluded.tenant_id")
             .Bind(1, r.session_pk)
             .Bind(2, r.tenant_id)
@@ -36,6 +41,9 @@ class SqliteSocPriors final : public SocPriorRepository {
             .Bind(8, r.observation.observed_at)
             .Bind(9, r.updated_at)
             .Bind(10, r.observation.ev_max_power_kw)
+            .Bind(11, r.observation.start_soc)
+            .Bind(12, r.observation.session_energy_kwh)
+            .Bind(13, r.observation.session_minutes)
             .Run();
     }
 

@@ -1,0 +1,47 @@
+#pragma once
+
+// DC session prior of the SoC reconstruction (sorc.cpp, docs/soc_prior.md "DC session prior"): how likely a DC
+// session is to arrive at SoC a and leave at d given its effective capacity B and its peak power, from reference
+// sessions (EPFL Level-3, the older half: tools/fit_dc_session_prior.py). Cars of one class arrive and leave at
+// typical SoCs of their own (a big car charging at 150 kW tops up from 40 to 80 %, a small one at 50 kW from 20 to
+// 90 %), which a prior of (a, d) alone and a capacity prior by peak power alone, multiplied, miss.
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace evni::analysis {
+
+struct DcReferenceSession {
+    double arrival_soc = 0.0;
+    double departure_soc = 0.0;
+    double capacity_kwh = 0.0;  // effective: energy * 100 / (departure - arrival)
+    double peak_kw = 0.0;
+};
+
+// The reference sessions (dc_session_prior_table.cpp, generated).
+std::span<const DcReferenceSession> DcReferenceSessions();
+
+// log p(a, d | B, peak) up to a constant, for one session: a kernel estimate over the reference sessions (kernel
+// sd 7 SoC points in a and d, 12 % in B, 15 % in peak power), regularised towards the (a, d) density of all of
+// them with a pseudo-count of half a session, so that a capacity few reference sessions have falls back to the
+// population's (a, d) prior rather than to noise.
+class DcSessionPrior {
+  public:
+    // peak_kw: the session's peak power (<= 0: unknown, all reference sessions count alike). at_rating: the peak
+    // sits at the charger's rating, so the car may draw more: reference sessions with a higher peak count fully.
+    DcSessionPrior(double peak_kw, bool at_rating);
+
+    // Tabulates log p(a, a + 100 * energy / B_k | B_k) for the capacities B_k on a 2.5-point grid of a.
+    void Prepare(std::span<const double> capacities_kwh, double energy_kwh);
+
+    // log p(arrival = s_start, departure = s_start + 100 * energy / B_k | B_k, peak), interpolated (s_start clamped
+    // to 0..100). Prepare first.
+    double LogDensity(std::size_t capacity_index, double s_start) const;
+
+  private:
+    std::vector<double> weights_;  // per reference session, by peak power
+    std::vector<double> table_;    // [capacity][arrival grid point]
+};
+
+}  // namespace evni::analysis
