@@ -253,8 +253,8 @@ class PgSessions final : public SessionRepository {
         AddMutable(p, r);
         c_.Exec(
             "UPDATE sessions SET (" + std::string(kMutableColumns) +
-                ", needs_measurement) = ($3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-                "$18, $19, $20, $21, $22, $23, 1) WHERE pk = $1 AND tenant_id = $2",
+                ") = ($3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
+                "$22, $23) WHERE pk = $1 AND tenant_id = $2",
             p);
     }
 

@@ -458,16 +458,14 @@ class SqliteSessions final : public SessionRepository {
     void Update(const SessionRecord& r) override {
         // Two statements: SQLite maintains every index that has a column in the SET list, whether
         // or not the value changed, so the per-append update names only columns no index uses.
-        // needs_measurement (a partial index) is set here only when it was clear, once per measured version.
-        auto identity =
-            c_.Prepare("SELECT connector_id, evse_id, started_at, needs_measurement FROM sessions WHERE pk = ?1");
+        auto identity = c_.Prepare("SELECT connector_id, evse_id, started_at FROM sessions WHERE pk = ?1");
         identity.Bind(1, r.pk);
         if (identity.Step() && (identity.OptText(0) != r.connector_id || identity.OptText(1) != r.evse_id ||
-                                identity.OptInt(2) != r.started_at || identity.Int(3) != 1)) {
+                                identity.OptInt(2) != r.started_at)) {
             identity.Reset();
             c_.Prepare(
-                  "UPDATE sessions SET connector_id = ?2, evse_id = ?3, started_at = ?4, needs_measurement = 1 WHERE "
-                  "pk = ?1 AND tenant_id = ?5")
+                  "UPDATE sessions SET connector_id = ?2, evse_id = ?3, started_at = ?4 WHERE pk = ?1 AND tenant_id = "
+                  "?5")
                 .Bind(1, r.pk)
                 .Bind(2, r.connector_id)
                 .Bind(3, r.evse_id)
