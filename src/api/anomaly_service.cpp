@@ -420,7 +420,7 @@ Result<json::object> AnomalyService::Statistics(const domain::Principal& who, st
     if (s.measured_sessions < s.total_sessions) {
         if (!note.empty()) note += "; ";
         note += fmt::format(
-            "{} session(s) appended to since the last statistics.data_quality run are not measured yet and count 0 "
+            "{} session(s) written since the last statistics.data_quality run are not measured yet and count 0 "
             "revenue",
             s.total_sessions - s.measured_sessions);
     }
@@ -547,7 +547,7 @@ std::any MeasurementListener::Prepare(std::span<const domain::MeterValue> values
 
 void MeasurementListener::OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) {
     // An append or an upsert brings part of the values: the session stays stale until the job measures it.
-    if (!write.values_complete) return;
+    if (!write.values_complete || write.values.empty()) return;
     auto m = PreparedOr<storage::SessionMeasurement>(
         tx, write, [](std::span<const domain::MeterValue> values) { return std::optional(MeasureValues(values)); });
     const storage::SessionRecord& r = write.after;
