@@ -108,7 +108,7 @@ std::vector<std::string> AllowedTransitions(std::string_view from) {
     return it == Transitions().end() ? std::vector<std::string>{} : it->second;
 }
 
-std::vector<MergedPoint> MergeMeterValues(std::span<const domain::MeterValue> raw) {
+std::vector<MergedPoint> MergeMeterValues(const domain::MeterValues& raw) {
     using analysis::Measurand;
     using analysis::Phase;
     const auto by_timestamp = [](const domain::MeterValue& a, const domain::MeterValue& b) {
@@ -117,10 +117,10 @@ std::vector<MergedPoint> MergeMeterValues(std::span<const domain::MeterValue> ra
     // Stored values are nearly always in time order already: copy and sort only when they are not.
     domain::MeterValues sorted;
     if (!std::is_sorted(raw.begin(), raw.end(), by_timestamp)) {
-        sorted.assign(raw.begin(), raw.end());
+        sorted = raw;
         std::stable_sort(sorted.begin(), sorted.end(), by_timestamp);
     }
-    const std::span<const domain::MeterValue> values = sorted.empty() ? raw : std::span(sorted);
+    const domain::MeterValues& values = sorted.empty() ? raw : sorted;
     analysis::ReadingParser parser;
     std::vector<analysis::Reading> readings;
     readings.reserve(values.size());
@@ -182,26 +182,8 @@ std::optional<double> MetadataNumber(const json::object& o, std::string_view key
 }
 }  // namespace
 
-storage::SessionMeasurement MeasureSession(std::span<const domain::MeterValue> values,
+storage::SessionMeasurement MeasureSession(const domain::MeterValues& values,
                                            const std::optional<std::string>& metadata_json) {
-    auto m = MeasureValues(values);
-    ApplyBillingMetadata(m, metadata_json);
-    return m;
-}
-
-void ApplyBillingMetadata(storage::SessionMeasurement& m, const std::optional<std::string>& metadata_json) {
-    m.total_cost.reset();
-    m.tariff_per_kwh.reset();
-    if (!metadata_json) return;
-    boost::system::error_code ec;
-    auto v = json::parse(*metadata_json, ec);
-    if (!ec && v.is_object()) {
-        m.total_cost = MetadataNumber(v.get_object(), "totalCost");
-        m.tariff_per_kwh = MetadataNumber(v.get_object(), "tariffPerKwh");
-    }
-}
-
-storage::SessionMeasurement MeasureValues(std::span<const domain::MeterValue> values) {
     using analysis::Measurand;
     storage::SessionMeasurement m;
     bool has_energy = false, has_power = false;
@@ -246,6 +228,14 @@ storage::SessionMeasurement MeasureValues(std::span<const domain::MeterValue> va
         m.delivered_kwh = std::max(increments, integral);
     } else if (integral > 0) {
         m.delivered_kwh = integral;
+    }
+    if (metadata_json) {
+        boost::system::error_code ec;
+        auto v = json::parse(*metadata_json, ec);
+        if (!ec && v.is_object()) {
+            m.total_cost = MetadataNumber(v.get_object(), "totalCost");
+            m.tariff_per_kwh = MetadataNumber(v.get_object(), "tariffPerKwh");
+        }
     }
     return m;
 }
@@ -539,24 +529,6 @@ std::int64_t AnomalyService::RunDataQuality() {
         });
     }
     return measured;
-}
-
-std::any MeasurementListener::Prepare(std::span<const domain::MeterValue> values) const {
-    return std::optional<storage::SessionMeasurement>(MeasureValues(values));
-}
-
-void MeasurementListener::OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) {
-    // An append or an upsert brings part of the values: the session stays stale until the job measures it.
-    if (!write.values_complete || write.values.empty()) return;
-    auto m = PreparedOr<storage::SessionMeasurement>(
-        tx, write, [](std::span<const domain::MeterValue> values) { return std::optional(MeasureValues(values)); });
-    const storage::SessionRecord& r = write.after;
-    ApplyBillingMetadata(*m, r.metadata_json);
-    m->session_pk = r.pk;
-    m->tenant_id = r.tenant_id;
-    m->source_updated_at = r.updated_at;
-    m->measured_at = clock_.NowMs();
-    tx.Anomalies().SaveMeasurement(*m);
 }
 
 }  // namespace evni::api

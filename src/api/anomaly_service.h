@@ -2,12 +2,10 @@
 
 #include <boost/json.hpp>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "api/json_util.h"
-#include "api/session_listener.h"
 #include "domain/meter_value.h"
 #include "domain/session.h"
 #include "storage/store.h"
@@ -40,27 +38,11 @@ struct MergedPoint {
     std::optional<double> soc;         // SoC, %
     std::optional<double> power_kw;    // Power.Active.Import: unphased, else the sum of L1..L3
 };
-std::vector<MergedPoint> MergeMeterValues(std::span<const domain::MeterValue> values);
+std::vector<MergedPoint> MergeMeterValues(const domain::MeterValues& values);
 
-// What the statistics job measures in one session (docs/statistics.md): MeasureValues, then the billing facts of
-// its metadata (ApplyBillingMetadata).
-storage::SessionMeasurement MeasureSession(std::span<const domain::MeterValue> values,
+// What the statistics job measures in one session (docs/statistics.md).
+storage::SessionMeasurement MeasureSession(const domain::MeterValues& values,
                                            const std::optional<std::string>& metadata_json);
-storage::SessionMeasurement MeasureValues(std::span<const domain::MeterValue> values);
-void ApplyBillingMetadata(storage::SessionMeasurement& m, const std::optional<std::string>& metadata_json);
-
-// Measures a new or replaced session in its own write, with all its values at hand (Prepare: before the write
-// lock), so the statistics.data_quality job finds it current and need not read its values back. An append
-// leaves the session stale: the job measures it on its next run.
-class MeasurementListener final : public SessionWriteListener {
-  public:
-    explicit MeasurementListener(const Clock& clock) : clock_(clock) {}
-    std::any Prepare(std::span<const domain::MeterValue> values) const override;
-    void OnSessionWritten(storage::Transaction& tx, const SessionWrite& write) override;
-
-  private:
-    const Clock& clock_;
-};
 
 // Outage minutes of a tenant's ports in a period. The station model (outage markers per station and
 // day) provides them once it lands; until then NoOutages reports none.

@@ -208,11 +208,9 @@ int Serve(const config::ServeConfig& cfg, int db_pool, const std::string& docs_d
     // Stations: aggregates kept by a session write listener; the station model (daily and on demand).
     api::StationAggregatesListener station_aggregates;
     api::StationService stations(*store, clock, events);
-    // Session write listeners, in order: anomaly records, station aggregates, measurements, then webhook events.
+    // Session write listeners, in order: anomaly records, station aggregates, then webhook events.
     sessions.AddListener(&anomaly_listener);
     sessions.AddListener(&station_aggregates);
-    api::MeasurementListener measurements(clock);  // statistics: new sessions are measured as they are written
-    sessions.AddListener(&measurements);
     sessions.AddListener(&webhook_listener);
     // Stops the workers before the objects their handlers use are destroyed, on every exit path.
     struct StopRunner {

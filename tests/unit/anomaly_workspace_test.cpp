@@ -407,31 +407,6 @@ TEST_P(AnomalyWorkspaceTest, GroupsAndStatistics) {
     EXPECT_EQ(other->at("totalAnomaliesCount").as_int64(), 0);
 }
 
-TEST_P(AnomalyWorkspaceTest, NewAndReplacedSessionsAreMeasuredInTheirOwnWrite) {
-    MeasurementListener measurements(clock_);
-    sessions_->AddListener(&measurements);
-    Put(alice_, "s1", KwhDecrease(), std::string(R"({"tariffPerKwh": 0.5})"));
-    Put(alice_, "s2", Clean(), std::string(R"({"totalCost": 4})"), "2");
-    EXPECT_EQ(svc_->RunDataQuality(), 0);  // both current: measured with the values their writes brought
-    auto stats = svc_->Statistics(alice_, std::nullopt, std::nullopt);
-    EXPECT_EQ(stats->at("revenueBasis").at("measuredSessions").as_int64(), 2);
-    const double slope = 7.4 / 60;
-    const double delta = (7.0 + slope * 39) - (10.0 - slope * 40);
-    EXPECT_NEAR(stats->at("totalRevenue").as_double(), delta * 0.5 + 4.0, 1e-9);  // the same as the job measures
-
-    clock_.now += 1000;
-    Replace(alice_, "s1", Clean());  // a replace carries all values, and keeps the session's metadata
-    EXPECT_EQ(svc_->RunDataQuality(), 0);
-    stats = svc_->Statistics(alice_, std::nullopt, std::nullopt);
-    EXPECT_NEAR(stats->at("totalRevenue").as_double(), 7.4 * 0.5 + 4.0, 1e-9);
-
-    // An upsert that adds values brings only part of them: the job measures the session.
-    clock_.now += 1000;
-    Put(alice_, "s2", Clean(61), std::nullopt, "2");
-    EXPECT_EQ(svc_->RunDataQuality(), 1);
-    EXPECT_EQ(svc_->RunDataQuality(), 0);
-}
-
 TEST_P(AnomalyWorkspaceTest, DataQualityRunWalksSeveralBatches) {
     // More than two batches of 200: a run walks the table once in pk order and measures every stale session.
     for (int i = 0; i < 401; ++i) Put(alice_, "m" + std::to_string(i), Clean(), std::nullopt);
