@@ -474,8 +474,8 @@ class Repository final : public AnomalyRepository {
     std::vector<StaleSession> StaleSessions(std::int64_t after_pk, std::int64_t limit) override {
         auto rows = db_.Query(
             "SELECT s.pk, s.tenant_id, s.session_id, MS(s.updated_at), s.value_count, s.next_chunk, s.metadata, "
-            "s.stop_reason FROM sessions s LEFT JOIN session_measurements m ON m.session_pk = s.pk WHERE "
-            "s.pk > ?2 AND (m.session_pk IS NULL OR m.source_updated_at < s.updated_at) ORDER BY s.pk LIMIT ?1",
+            "s.stop_reason FROM sessions_to_measure q JOIN sessions s ON s.pk = q.session_pk WHERE q.session_pk > ?2 "
+            "ORDER BY q.session_pk LIMIT ?1",
             {limit, after_pk});
         std::vector<StaleSession> out;
         while (rows->Next()) {
@@ -499,6 +499,11 @@ class Repository final : public AnomalyRepository {
             {m.session_pk, m.tenant_id, TimeArg{m.source_updated_at}, TimeArg{m.measured_at}, OptArg(m.energy_kwh),
              OptArg(m.delivered_kwh), OptArg(m.total_cost), OptArg(m.tariff_per_kwh), flag(m.has_duplicates),
              flag(m.missing_measurands), flag(m.reconstructed_soc), flag(m.invalid_timestamps)});
+        // Off the queue, unless a write came after the version measured (it found the session queued already).
+        db_.Exec(
+            "DELETE FROM sessions_to_measure WHERE session_pk = ?1 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE "
+            "s.pk = ?1 AND s.updated_at > ?2)",
+            {m.session_pk, TimeArg{m.source_updated_at}});
     }
 
     std::vector<std::string> TenantIds() override {

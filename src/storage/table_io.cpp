@@ -247,6 +247,7 @@ const std::vector<TableSpec>& CopyTables() {
           {"missing_measurands", T::kInt},
           {"reconstructed_soc", T::kInt},
           {"invalid_timestamps", T::kInt}}},
+        {"sessions_to_measure", {{"session_pk", T::kInt}, {"tenant_id", T::kText}}},
         {"data_quality_snapshots", {{"tenant_id", T::kText}, {"computed_at", T::kTime}, {"summary", T::kText}}},
         {"jobs",
          {{"id", T::kInt},

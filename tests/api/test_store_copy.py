@@ -46,6 +46,7 @@ def store_copy(source: str, target: str, *extra: str, expect_ok: bool = True) ->
         "tenants", "organizations", "members", "api_keys", "invitations", "audit_log", "stations", "connectors",
         "sessions", "meter_chunks", "session_anomalies", "connector_soc_priors", "connector_power_observations",
         "session_explanations", "session_questions", "anomaly_records", "anomaly_score_points", "anomaly_issue_history", "session_measurements",
+        "sessions_to_measure",
         "data_quality_snapshots", "jobs", "webhooks", "webhook_deliveries", "batches", "batch_items",
         "station_category_counts", "station_days", "models", "model_fine_tunes"], summary
     for t in summary["tables"]:
@@ -262,6 +263,8 @@ def test_first_copy_copies_every_row_of_every_table(source):
     assert summary["schemaVersion"] >= 2 and summary["to"].startswith("postgresql://") and "***" in summary["to"]
     for name, t in tables(summary).items():
         if name in ("batches", "batch_items"):  # no batch in the populated store
+            continue
+        if name == "sessions_to_measure":  # a queue the data-quality job (every second here) empties
             continue
         assert t["sourceRows"] > 0, f"the populated store has no {name} rows: the test misses a table"
         assert t["copied"] == t["sourceRows"] == t["targetRows"], t

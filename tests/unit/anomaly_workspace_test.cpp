@@ -407,6 +407,38 @@ TEST_P(AnomalyWorkspaceTest, GroupsAndStatistics) {
     EXPECT_EQ(other->at("totalAnomaliesCount").as_int64(), 0);
 }
 
+TEST_P(AnomalyWorkspaceTest, AMeasurementOfAnOlderVersionLeavesTheSessionToMeasure) {
+    const auto first = Put(alice_, "s1", Clean(), std::nullopt);
+    Put(alice_, "s2", Clean(), std::nullopt, "2");
+    // The job read s1 as first written; a write comes in before it saves what it measured.
+    auto m = MeasureSession(Clean(), std::nullopt);
+    m.session_pk = first.pk;
+    m.tenant_id = first.tenant_id;
+    m.source_updated_at = first.updated_at;
+    m.measured_at = clock_.now;
+    clock_.now += 1000;
+    Put(alice_, "s1", Clean(61), std::nullopt);
+    {
+        auto tx = store_->Begin(storage::TxMode::kWrite);
+        tx->Anomalies().SaveMeasurement(m);
+        tx->Commit();
+    }
+    {
+        auto tx = store_->Begin(storage::TxMode::kRead);
+        const auto stale = tx->Anomalies().StaleSessions(0, 10);
+        ASSERT_EQ(stale.size(), 2u);  // s1 still (a newer version), and s2
+        EXPECT_EQ(stale[0].pk, first.pk);
+        tx->Commit();
+    }
+    EXPECT_EQ(svc_->RunDataQuality(), 2);
+    EXPECT_EQ(svc_->RunDataQuality(), 0);
+    {
+        auto tx = store_->Begin(storage::TxMode::kRead);
+        EXPECT_TRUE(tx->Anomalies().StaleSessions(0, 10).empty());
+        tx->Commit();
+    }
+}
+
 TEST_P(AnomalyWorkspaceTest, DataQualityRunWalksSeveralBatches) {
     // More than two batches of 200: a run walks the table once in pk order and measures every stale session.
     for (int i = 0; i < 401; ++i) Put(alice_, "m" + std::to_string(i), Clean(), std::nullopt);

@@ -237,6 +237,7 @@ class PgSessions final : public SessionRepository {
                     "$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING pk",
                 p);
             r.pk = res.Int(0, 0);
+            QueueForMeasurement(r);
         } catch (const DbError& e) {
             // Another transaction inserted the same session first (it waited for that one to commit):
             // running the unit of work again finds the row and takes the update path.
@@ -256,6 +257,15 @@ class PgSessions final : public SessionRepository {
                 ") = ($3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
                 "$22, $23) WHERE pk = $1 AND tenant_id = $2",
             p);
+        QueueForMeasurement(r);
+    }
+
+    // Queued for the statistics.data_quality job (a no-op when the session is queued already).
+    void QueueForMeasurement(const SessionRecord& r) {
+        c_.Exec(
+            "INSERT INTO sessions_to_measure (session_pk, tenant_id) VALUES ($1, $2) ON CONFLICT (session_pk) DO "
+            "NOTHING",
+            Params().Add(r.pk).Add(r.tenant_id));
     }
 
     void AppendChunk(const SessionRecord& r, std::int64_t seq, std::span<const domain::MeterValue> values) override {

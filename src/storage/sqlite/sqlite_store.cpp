@@ -473,6 +473,11 @@ class SqliteSessions final : public SessionRepository {
                 .Bind(5, r.tenant_id)
                 .Run();
         }
+        // Queued for the statistics.data_quality job; writes nothing when the session is queued already.
+        c_.Prepare("INSERT OR IGNORE INTO sessions_to_measure (session_pk, tenant_id) VALUES (?1, ?2)")
+            .Bind(1, r.pk)
+            .Bind(2, r.tenant_id)
+            .Run();
         auto s = c_.Prepare(
             "UPDATE sessions SET metadata = ?2, client_status = ?3, stop_reason = ?4, updated_at = ?5, ended_at = ?6, "
             "value_count = ?7, next_chunk = ?8, analyzed_at = ?9, analysis_failed = ?10, message = ?11, "
