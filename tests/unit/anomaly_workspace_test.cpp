@@ -1,6 +1,7 @@
 // Anomalies workspace: the listener's diff (Reconcile), the issue workflow, meter value merging and
 // measurement, SQL translation, and the listener + repositories + statistics against a real database
 // on SQLite and PostgreSQL.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -441,7 +442,7 @@ TEST_P(AnomalyWorkspaceTest, AMeasurementOfAnOlderVersionLeavesTheSessionToMeasu
 
 TEST_P(AnomalyWorkspaceTest, DataQualityRunWalksSeveralBatches) {
     // More than two batches of 200: a run walks the table once in pk order and measures every stale session.
-    for (int i = 0; i < 401; ++i) Put(alice_, "m" + std::to_string(i), Clean(), std::nullopt);
+    for (int i = 0; i < 401; ++i) Put(alice_, fmt::format("m{}", i), Clean(), std::nullopt);
     EXPECT_EQ(svc_->RunDataQuality(), 401);
     EXPECT_EQ(svc_->RunDataQuality(), 0);
     clock_.now += 1000;

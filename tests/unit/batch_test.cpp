@@ -1,6 +1,7 @@
 // Batch uploads: the streaming splitter of request bodies, and BatchService on SQLite and PostgreSQL
 // (submission with per-item validation, processing by jobs, exactly-once items under job retries,
 // completion with one batch.completed event, tenant isolation, SessionService's in-transaction hook).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -282,7 +283,10 @@ TEST_P(BatchServiceTest, BadRequestsStoreNothing) {
     expect_422(R"({"sessions": [{"sessionId": }]})", "json_invalid");
     expect_422(R"({"sessions": [{}])", "json_invalid");
     std::string many = R"({"sessions": [)";
-    for (int i = 0; i < 21; ++i) many += std::string(i ? "," : "") + Session("m" + std::to_string(i), "CP", 1);
+    for (int i = 0; i < 21; ++i) {
+        if (i) many += ',';
+        many += Session(fmt::format("m{}", i), "CP", 1);
+    }
     expect_422(many + "]}", "too_long");
     EXPECT_EQ(runner_->RunDue(), 0);
     auto tx = store_->Begin(TxMode::kRead);
