@@ -689,29 +689,26 @@ DayResult AnalyzeProfile(const DayProfile& today, std::span<const DayProfile> hi
                     double bar = o.max_connector_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
                     // The connector's own record: how often it was silent over the run on working days.
                     double share = silent_share(run.start, run.end, c);
-                    if (activity && share <= bar && o.busy_connector_alpha < 1.0) {
-                        // Seldom silent, but today's sessions elsewhere must also have been likely to reach it.
+                    // The connector's share of the station's sessions on working days over the run.
+                    auto session_share = [&] {
                         double mine = 0.0;
                         double every = 0.0;
                         for (const auto* d : working) {
                             mine += Sum(d->onsets[c], run.start, run.end);
                             every += SumAll(d->onsets, run.start, run.end);
                         }
-                        const double p_share = (mine + 0.5) / (every + 1.0);
+                        return (mine + 0.5) / (every + 1.0);
+                    };
+                    if (activity && share <= bar && o.busy_connector_alpha < 1.0) {
+                        // Seldom silent, but today's sessions elsewhere must also have been likely to reach it.
+                        const double p_share = session_share();
                         if (std::pow(1.0 - p_share, SumAll(today.onsets, run.start, run.end, c)) >
                             o.busy_connector_alpha)
                             share = 1.0;
                     }
                     if (activity && share > bar) {
-                        // The connector's share of the station's sessions on working days; today's sessions
-                        // elsewhere each had that chance to land on it.
-                        double mine = 0.0;
-                        double every = 0.0;
-                        for (const auto* d : working) {
-                            mine += Sum(d->onsets[c], run.start, run.end);
-                            every += SumAll(d->onsets, run.start, run.end);
-                        }
-                        const double p_share = (mine + 0.5) / (every + 1.0);
+                        // Today's sessions elsewhere each had the connector's share as chance to land on it.
+                        const double p_share = session_share();
                         auto p_left = [&](const DayProfile& d) {
                             return std::pow(1.0 - p_share, SumAll(d.onsets, run.start, run.end, c));
                         };
