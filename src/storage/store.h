@@ -170,7 +170,8 @@ class SessionRepository {
     virtual std::optional<SessionRecord> Find(const std::string& tenant_id, const std::string& session_id) = 0;
     // Inserts the session row; sets record.pk.
     virtual void Insert(SessionRecord& record) = 0;
-    // Writes every mutable column of the row (client fields, counters, analysis summary and state).
+    // Writes every mutable column of the row (client fields, counters, analysis summary and state), and queues the
+    // session for the statistics.data_quality job (sessions_to_measure). A new session is inserted, then updated.
     virtual void Update(const SessionRecord& record) = 0;
     // Stores `values` as one new chunk (sequence record.next_chunk); the caller bumps the counters.
     virtual void AppendChunk(const SessionRecord& record, std::int64_t seq,

@@ -237,7 +237,6 @@ class PgSessions final : public SessionRepository {
                     "$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING pk",
                 p);
             r.pk = res.Int(0, 0);
-            QueueForMeasurement(r);
         } catch (const DbError& e) {
             // Another transaction inserted the same session first (it waited for that one to commit):
             // running the unit of work again finds the row and takes the update path.
