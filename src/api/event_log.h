@@ -10,7 +10,7 @@ namespace evni::api {
 
 // Passes events on to another sink and logs each one once its transaction committed (an info line
 // "event <type> tenant=<id> <payload>"): an operator's trail of what was published, and the way the
-// batch crash test sees `batch.completed` while webhooks are not part of this build.
+// batch crash test sees `batch.completed` without a webhook receiver.
 class LoggedEventSink final : public EventSink {
   public:
     explicit LoggedEventSink(EventSink& inner) : inner_(inner) {}
