@@ -187,6 +187,17 @@ class IdleRuns {
         return out;
     }
 
+    // The days of connector c's current run (the days just before today it was idle while the station delivered,
+    // and the silent days among them).
+    std::vector<const DayProfile*> RunDays(std::size_t c) {
+        const auto& k = Of(c);
+        std::vector<const DayProfile*> out;
+        for (std::size_t i = 0; i < days_.size(); ++i) {
+            if (k.in_run[i]) out.push_back(days_[i]);
+        }
+        return out;
+    }
+
     // Completed idle runs (followed by a day the connector delivered) of every connector, outside each one's
     // current run, with a log probability at most `log_p`: how often the station saw such a run end well.
     int RunsAtMost(std::size_t except, double log_p) {
@@ -618,11 +629,13 @@ DayResult AnalyzeProfile(const DayProfile& today, std::span<const DayProfile> hi
     const double sigma = std::max(o.min_log_sigma, 1.4826 * Median(dev));
 
     // Share of basis days silent over hours [from, to): at the station (connector nullopt) or on one connector.
-    auto silent_share = [&](int from, int to, std::optional<std::size_t> connector) {
+    auto silent_share = [&](int from, int to, std::optional<std::size_t> connector,
+                            std::span<const DayProfile* const> except = {}) {
         if (wide.empty()) return 1.0;
         int silent = 0;
         int days = 0;
         for (const auto* d : wide) {
+            if (std::find(except.begin(), except.end(), d) != except.end()) continue;
             // Days the whole station was silent (earlier outages, export gaps) say nothing about a connector or
             // about part of a day: they are outages themselves.
             const bool whole_day = from == 0 && to == kHoursPerDay;
@@ -673,6 +686,14 @@ DayResult AnalyzeProfile(const DayProfile& today, std::span<const DayProfile> hi
         if (n_conn >= 2) {
             IdleRuns idle_runs(all, day_start);
             for (std::size_t c = 0; c < n_conn; ++c) {
+                // The connector's own record is learnt outside its current idle run: on the second day of a
+                // failure, the first must not teach the model that the connector is often silent.
+                const auto run_days = idle_runs.RunDays(c);
+                std::vector<const DayProfile*> usual;  // working days of the same kind outside the run
+                for (const auto* d : working) {
+                    if (std::find(run_days.begin(), run_days.end(), d) == run_days.end()) usual.push_back(d);
+                }
+                const int n_usual = static_cast<int>(usual.size());
                 // The whole day (so far): shorter silences of one connector are everyday events.
                 const int min_len = std::max(until_hour, o.min_silent_hours);
                 for (const auto& run : SilentRuns(until_hour, min_len, [&](int h) {
@@ -688,12 +709,12 @@ DayResult AnalyzeProfile(const DayProfile& today, std::span<const DayProfile> hi
                     // most days by chance, so the bar rises with their number.
                     double bar = o.max_connector_silent_share / std::sqrt(static_cast<double>(n_conn - 1));
                     // The connector's own record: how often it was silent over the run on working days.
-                    double share = silent_share(run.start, run.end, c);
+                    double share = silent_share(run.start, run.end, c, run_days);
                     // The connector's share of the station's sessions on working days over the run.
                     auto session_share = [&] {
                         double mine = 0.0;
                         double every = 0.0;
-                        for (const auto* d : working) {
+                        for (const auto* d : usual) {
                             mine += Sum(d->onsets[c], run.start, run.end);
                             every += SumAll(d->onsets, run.start, run.end);
                         }
@@ -717,12 +738,12 @@ DayResult AnalyzeProfile(const DayProfile& today, std::span<const DayProfile> hi
                         // Calibrated on the station itself: working days where the connector was left silent
                         // against odds at least as long (dedicated bays, a connector only some cars fit).
                         int k = 0;
-                        for (const auto* d : working) {
+                        for (const auto* d : usual) {
                             if (Sum(d->connectors[c], run.start, run.end) < kSilentKwh && p_left(*d) <= p_today) ++k;
                         }
                         // The odds test already paid for the number of connectors: the calibration only
                         // checks that such silences were rare here (earlier ones were faults themselves).
-                        const double calibrated = LaplaceShare(k, n_working);
+                        const double calibrated = LaplaceShare(k, n_usual);
                         if (unlikely && calibrated <= o.max_connector_tail) {
                             share = calibrated;
                             bar = o.max_connector_tail;

@@ -355,6 +355,27 @@ TEST(StationModelActivityTest, ConnectorDownOnABusyDayThoughOftenIdleOnQuietOnes
     EXPECT_FALSE(Has(st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(3, today), hist), st::AnomalyType::kConnectorDown));
 }
 
+TEST(StationModelActivityTest, ConnectorDownStaysDownOnTheFollowingDays) {
+    // Two weeks of twelve sessions a day, bay 2 taking every third; it failed two days ago and its cars went to
+    // bay 0 since. Its record is learnt outside the failure: the failure's own days must not make today's
+    // silence look like one this bay has on one working day in five.
+    std::vector<st::DayProfile> hist;
+    for (int d = 0; d < 14; ++d) {
+        std::vector<Charge> charges;
+        for (int h = 8; h < 20; ++h) charges.push_back({h % 3 == 2 && d >= 12 ? 0 : h % 3, h * 60 + 5, 50, 7.4});
+        hist.push_back(st::ToProfile(kDay0 + d * st::kDayMs, Grid(3, charges)));
+    }
+    std::vector<Charge> today;
+    for (int h = 8; h < 20; ++h) today.push_back({h % 3 == 2 ? 0 : h % 3, h * 60 + 5, 50, 7.4});
+    const auto r = st::AnalyzeDay(kDay0 + 14 * st::kDayMs, Grid(3, today), hist);
+    ASSERT_TRUE(Has(r, st::AnomalyType::kConnectorDown));
+    for (const auto& f : r.findings) {
+        if (f.type == st::AnomalyType::kConnectorDown) {
+            EXPECT_EQ(f.connector, std::optional<std::size_t>(2));
+        }
+    }
+}
+
 TEST(StationModelActivityTest, PowerDropAndSurge) {
     const auto hist = PublicHistory(42, 2);
     const auto drop = st::AnalyzeDay(kDay0 + 42 * st::kDayMs, Grid(2, PublicDay(42, 2, 0.5)), hist);
