@@ -233,6 +233,25 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
     }
 
 
+# The periodic tasks whose first run (5 s after start) adds a row: each claims a lease row in `jobs`
+# (jobs/schedule_claim.h). statistics.data_quality's first run (2 s) is awaited by populate().
+FIRST_RUN_TASKS = ("jobs.purge", "stations.daily_model")
+
+
+def wait_for_first_scheduled_runs(server: lib.EvniServer, timeout: float = 30.0) -> None:
+    """Waits until the server's periodic tasks each ran once, so that the idle server adds no more rows: a
+    copy started earlier (populate() takes ~3 s in a debug build, longer under ASan) would miss the lease rows
+    they insert into `jobs` before the server stops, and the counts of the stopped file would not match."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = server.log_path.read_text(errors="replace")
+        missing = [t for t in FIRST_RUN_TASKS if f"scheduled task {t} ran" not in log]
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"no first run of {missing} within {timeout} s"
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     """A populated SQLite store, its API snapshot and the first copy to PostgreSQL, made while the SQLite server
@@ -245,6 +264,7 @@ def source(tmp_path_factory):
     server = lib.EvniServer(path, workdir, name="sqlite-source", extra_args=("--statistics-interval", "1")).start()
     try:
         creds = populate(server, operator_key)
+        wait_for_first_scheduled_runs(server)
         snapshot = api_snapshot(server.base_url, creds["keys"])
         pg = new_pg_database(workdir)
         summary = store_copy(lib.sqlite_url(path), pg)  # the server is still running
