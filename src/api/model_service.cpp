@@ -407,6 +407,11 @@ jobs::JobResult ModelService::RunFineTuneOnce(const storage::Job& job) {
             return;  // rolled back
         }
         tx->Models().InsertActive(m);
+        // Cleared before the commit too: on SQLite the next analysing write runs after this unit under the
+        // same write lock and reads the new model through it, so no write that follows the job's completion
+        // uses the old threshold (cleared only after the commit, a write could slip in between). Cleared again
+        // after the commit for the backends whose writers run side by side and may have cached the old one.
+        Invalidate(tenant);
         tx->AfterCommit([this, tenant] { Invalidate(tenant); });
         tx->Commit();
     });
