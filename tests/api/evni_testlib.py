@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 import os
 import shutil
 import signal
@@ -34,6 +35,10 @@ SERVERS: list["EvniServer"] = []
 
 # ------------------------------------------------------------------------------------------------------------------
 # Processes
+
+
+# The server's start-up line "evni <version> listening on <host>:<port> (database ...)".
+LISTENING = re.compile(r"listening on [^ ]+:(\d+) ")
 
 
 def free_port() -> int:
@@ -178,14 +183,16 @@ class EvniServer:
         return self.proc is not None and self.proc.poll() is None
 
     def spawn(self) -> subprocess.Popen:
-        """Starts the process without waiting for it to become healthy."""
+        """Starts the process without waiting for it to become healthy. It listens on a port the kernel picks
+        (`--listen 127.0.0.1:0`; start() reads it from the log): a port picked here and bound later could be
+        taken in between by a server of the other suite that ctest runs alongside."""
         self.starts += 1
-        self.port = free_port()
+        self.port = None
         self.log_path = self.workdir / f"{self.name}-{self.starts}.stderr.log"
         self.out_path = self.workdir / f"{self.name}-{self.starts}.stdout.log"
         with open(self.log_path, "wb") as err, open(self.out_path, "wb") as out:
             self.proc = subprocess.Popen(
-                [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db_url, *self.extra_args],
+                [BINARY, "serve", "--listen", "127.0.0.1:0", "--db", self.db_url, *self.extra_args],
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
@@ -202,6 +209,13 @@ class EvniServer:
                 raise RuntimeError(
                     f"evni serve exited with {self.proc.returncode} during start-up; log:\n{self.log_tail()}"
                 )
+            if self.port is None:
+                found = LISTENING.search(self.log_path.read_text(errors="replace"))
+                if found is None:
+                    last_error = "not listening yet"
+                    time.sleep(0.05)
+                    continue
+                self.port = int(found.group(1))
             try:
                 r = requests.get(self.base_url + "/healthz", timeout=2)
                 if r.status_code == 200:
