@@ -463,6 +463,46 @@ TEST_P(StorageContractTest, PoolAcquireTimesOut) {
     EXPECT_NO_THROW(store->Begin(TxMode::kRead));
 }
 
+TEST_P(StorageContractTest, DeferredStatementsRunInOrderWithTheNextRoundTrip) {
+    if (!Postgres()) GTEST_SKIP() << "PostgreSQL driver only";
+    postgres::Connection c(db_->Target());
+    c.ExecScript("CREATE TEMP TABLE deferred_t (k bigint PRIMARY KEY, b bytea)");
+    c.ExecScript("BEGIN");
+    {
+        std::vector<std::uint8_t> bytes{1, 2, 3};
+        c.Defer("INSERT INTO deferred_t (k, b) VALUES ($1, $2)",
+                postgres::Params().Add(std::int64_t{1}).AddBytes(bytes));
+        bytes.assign({9, 9, 9});  // copied when deferred
+    }
+    c.Defer("UPDATE deferred_t SET k = k + 1 WHERE k = $1", postgres::Params().Add(std::int64_t{1}));
+    EXPECT_FALSE(c.Healthy());  // statements waiting: not for the pool
+    // The next statement that needs an answer sends the queue first, in order, and sees its writes.
+    auto r = c.Exec("SELECT k, b FROM deferred_t");
+    ASSERT_EQ(r.Rows(), 1);
+    EXPECT_EQ(r.Int(0, 0), 2);
+    EXPECT_EQ(std::vector<std::uint8_t>(r.Bytes(0, 1).begin(), r.Bytes(0, 1).end()),
+              (std::vector<std::uint8_t>{1, 2, 3}));
+    // A deferred statement that fails: the error comes from the next round trip (here COMMIT, sent with it), the
+    // statements after it do not run, and the transaction is rolled back.
+    c.Defer("INSERT INTO deferred_t (k) VALUES ($1)", postgres::Params().Add(std::int64_t{2}));  // duplicate key
+    c.Defer("INSERT INTO deferred_t (k) VALUES ($1)", postgres::Params().Add(std::int64_t{3}));
+    try {
+        c.ExecScript("COMMIT");
+        ADD_FAILURE() << "the duplicate key went unnoticed";
+    } catch (const postgres::DbError& e) {
+        EXPECT_EQ(e.sqlstate(), "23505");
+    }
+    if (c.InTransaction()) c.ExecScript("ROLLBACK");
+    EXPECT_EQ(c.Exec("SELECT count(*) FROM deferred_t").Int(0, 0), 0);
+    // Discarded statements are never sent.
+    c.ExecScript("BEGIN");
+    c.Defer("INSERT INTO deferred_t (k) VALUES ($1)", postgres::Params().Add(std::int64_t{7}));
+    c.DiscardDeferred();
+    c.ExecScript("COMMIT");
+    EXPECT_EQ(c.Exec("SELECT count(*) FROM deferred_t").Int(0, 0), 0);
+    EXPECT_TRUE(c.Healthy());
+}
+
 TEST_P(StorageContractTest, ConcurrentMigrationsOfSeveralNodes) {
     if (!Postgres()) GTEST_SKIP() << "several nodes need PostgreSQL";
     testing::TestDatabase fresh(Backend::kPostgres);

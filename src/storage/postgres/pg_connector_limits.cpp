@@ -8,7 +8,7 @@ class PgConnectorLimits final : public ConnectorLimitRepository {
     explicit PgConnectorLimits(Connection& c) : c_(c) {}
 
     void Upsert(const PowerObservationRecord& r) override {
-        c_.Exec(
+        c_.Defer(
             "INSERT INTO connector_power_observations (session_pk, tenant_id, station_id, connector_id, "
             "sustained_peak_kw, current_type, phases, observed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
             "$8, $9) ON CONFLICT (session_pk) DO UPDATE SET station_id = excluded.station_id, "

@@ -241,7 +241,7 @@ Connection::Connection(const std::string& conninfo) {
 Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::Healthy() const {
-    return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+    return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE && deferred_.empty();
 }
 
 bool Connection::InTransaction() const {
@@ -273,10 +273,10 @@ struct Connection::Bound {
             formats[i] = p.type == PgType::kText ? 0 : 1;
             if (p.null) {
                 values[i] = nullptr;
-            } else if (p.type == PgType::kBytea) {
+            } else if (p.type == PgType::kBytea && p.external) {
                 values[i] = p.external_size ? reinterpret_cast<const char*>(p.external) : "";
                 lengths[i] = static_cast<int>(p.external_size);
-            } else {
+            } else {                          // text, fixed-size binary, and bytea copied by Defer
                 values[i] = p.owned.c_str();  // text: NUL-terminated; binary: length given
                 lengths[i] = static_cast<int>(p.owned.size());
             }
@@ -324,7 +324,102 @@ const std::string& Connection::PrepareCached(std::string_view sql, const Bound& 
     return it->second.name;
 }
 
+void Connection::Defer(std::string_view sql, const Params& params) {
+    Deferred d{std::string(sql), params};
+    for (auto& p : d.params.params_) {
+        if (p.type == PgType::kBytea && p.external) {
+            p.owned.assign(reinterpret_cast<const char*>(p.external), p.external_size);
+            p.external = nullptr;
+            p.external_size = 0;
+        }
+    }
+    deferred_.push_back(std::move(d));
+}
+
+PGresult* Connection::RunPipeline(const std::string_view* last_sql, const Params* last_params,
+                                  const std::string* script) {
+    auto queue = std::move(deferred_);
+    deferred_.clear();
+    // Prepared before the pipeline starts (PrepareCached talks to the server synchronously).
+    std::vector<Bound> bounds;
+    std::vector<std::string> names;
+    bounds.reserve(queue.size());
+    for (const auto& d : queue) {
+        bounds.emplace_back(d.params);
+        names.push_back(PrepareCached(d.sql, bounds.back()));
+    }
+    std::optional<Bound> last_bound;
+    std::string last_name;
+    if (last_sql) {
+        last_bound.emplace(*last_params);
+        last_name = PrepareCached(*last_sql, *last_bound);
+    }
+    if (!PQenterPipelineMode(conn_)) throw DbError("cannot enter pipeline mode: " + Trimmed(PQerrorMessage(conn_)));
+    auto send_failed = [&] {
+        std::string msg = Trimmed(PQerrorMessage(conn_));
+        // Drain what was sent; the connection is left unusable for the pool if this fails too.
+        PQpipelineSync(conn_);
+        while (true) {
+            PGresult* r = PQgetResult(conn_);
+            if (!r) continue;
+            const auto st = PQresultStatus(r);
+            PQclear(r);
+            if (st == PGRES_PIPELINE_SYNC || PQstatus(conn_) != CONNECTION_OK) break;
+        }
+        PQexitPipelineMode(conn_);
+        throw DbError("pipeline send failed: " + msg);
+    };
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+        const auto& b = bounds[i];
+        if (!PQsendQueryPrepared(conn_, names[i].c_str(), b.Size(), b.values.data(), b.lengths.data(), b.formats.data(),
+                                 /*resultFormat=*/1))
+            send_failed();
+    }
+    const bool has_last = last_sql || script;
+    if (last_sql) {
+        if (!PQsendQueryPrepared(conn_, last_name.c_str(), last_bound->Size(), last_bound->values.data(),
+                                 last_bound->lengths.data(), last_bound->formats.data(), /*resultFormat=*/1))
+            send_failed();
+    } else if (script) {
+        if (!PQsendQueryParams(conn_, script->c_str(), 0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1))
+            send_failed();
+    }
+    if (!PQpipelineSync(conn_)) send_failed();
+    // One result (then a null) per statement, then the sync. The first failure is kept; the statements after
+    // it come back PGRES_PIPELINE_ABORTED.
+    PGresult* failure = nullptr;
+    PGresult* last = nullptr;
+    const std::size_t statements = queue.size() + (has_last ? 1 : 0);
+    for (std::size_t i = 0; i < statements; ++i) {
+        PGresult* res = PQgetResult(conn_);
+        const auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        const bool ok = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+        if (!ok && !failure && status != PGRES_PIPELINE_ABORTED) {
+            failure = res;
+        } else if (ok && has_last && i + 1 == statements) {
+            last = res;
+        } else if (res) {
+            PQclear(res);
+        }
+        if (!res) break;  // connection lost
+        while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    }
+    while (PGresult* res = PQgetResult(conn_)) {
+        const auto status = PQresultStatus(res);
+        PQclear(res);
+        if (status == PGRES_PIPELINE_SYNC) break;
+    }
+    PQexitPipelineMode(conn_);
+    if (failure) {
+        if (last) PQclear(last);
+        Fail(failure, "query");
+    }
+    if (has_last && !last) Fail(nullptr, "query");
+    return last;
+}
+
 Result Connection::Exec(std::string_view sql, const Params& params) {
+    if (!deferred_.empty()) return Result(RunPipeline(&sql, &params, nullptr));
     const Bound bound(params);
     const std::string& name = PrepareCached(sql, bound);
     PGresult* res = PQexecPrepared(conn_, name.c_str(), bound.Size(), bound.values.data(), bound.lengths.data(),
@@ -335,6 +430,7 @@ Result Connection::Exec(std::string_view sql, const Params& params) {
 }
 
 RowStream Connection::Stream(std::string_view sql, const Params& params) {
+    if (!deferred_.empty()) PQclear(RunPipeline(nullptr, nullptr, nullptr));
     const Bound bound(params);
     const std::string& name = PrepareCached(sql, bound);
     if (!PQsendQueryPrepared(conn_, name.c_str(), bound.Size(), bound.values.data(), bound.lengths.data(),
@@ -382,6 +478,14 @@ RowStream::~RowStream() {
 }
 
 void Connection::ExecScript(const std::string& sql) {
+    if (!deferred_.empty()) {
+        // One command (COMMIT, ...) goes in the same pipeline; a script of several is run after it.
+        if (sql.find(';') == std::string::npos) {
+            PQclear(RunPipeline(nullptr, nullptr, &sql));
+            return;
+        }
+        PQclear(RunPipeline(nullptr, nullptr, nullptr));
+    }
     PGresult* res = PQexec(conn_, sql.c_str());
     auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) Fail(res, "statement");

@@ -137,6 +137,14 @@ class Connection {
 
     // Runs `sql` (with $1.. placeholders) as a prepared statement, preparing it on first use.
     Result Exec(std::string_view sql, const Params& params = {});
+    // Queues `sql` (a write whose result nobody reads) to be sent with the next statement that needs a round
+    // trip anyway: the next Exec, Stream or ExecScript (e.g. COMMIT) sends the queue and itself as one pipeline
+    // (libpq pipeline mode), in order, so later statements see these writes. An error of a queued statement is
+    // thrown by that next call, as Exec would have thrown it; the transaction is then failed as a whole.
+    // Parameters are copied (AddBytes included).
+    void Defer(std::string_view sql, const Params& params = {});
+    // Drops the queued statements unsent (before a ROLLBACK).
+    void DiscardDeferred() { deferred_.clear(); }
     // Runs `sql` like Exec, streaming its rows (see RowStream).
     RowStream Stream(std::string_view sql, const Params& params = {});
     // Runs one or more statements without parameters (BEGIN, COMMIT, migration scripts).
@@ -152,6 +160,14 @@ class Connection {
     // Prepares `sql` for the parameters' types (once per connection) and returns the statement name.
     const std::string& PrepareCached(std::string_view sql, const Bound& bound);
     [[noreturn]] void Fail(pg_result* res, std::string_view what);
+    // Sends the deferred statements and then `last` (a prepared statement, or with `script` a parameterless
+    // command) as one pipeline; returns the result of `last`, throws the first error.
+    pg_result* RunPipeline(const std::string_view* last_sql, const Params* last_params, const std::string* script);
+    struct Deferred {
+        std::string sql;
+        Params params;
+    };
+    std::vector<Deferred> deferred_;
     pg_conn* conn_ = nullptr;
     struct Prepared {
         std::string name;

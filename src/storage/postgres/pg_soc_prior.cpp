@@ -20,7 +20,7 @@ class PgSocPriors final : public SocPriorRepository {
     explicit PgSocPriors(Connection& c) : c_(c) {}
 
     void Upsert(const SocObservationRecord& r) override {
-        c_.Exec(
+        c_.Defer(
             "INSERT INTO connector_soc_priors (session_pk, tenant_id, station_id, connector_id, peak_power_kw, "
             "capacity_kwh, weight, observed_at, updated_at, ev_max_power_kw, start_soc, session_energy_kwh, "
             "session_minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "

@@ -181,13 +181,13 @@ class PgStations final : public StationRepository {
             p.Add(d.score).Add(d.latest_score).AddTime(d.latest_score_at).AddTime(d.anomaly_at);
             return p;
         };
-        c_.Exec("UPDATE stations" + set +
-                    ", last_activity_at = CASE WHEN $9::timestamptz IS NULL THEN last_activity_at ELSE "
-                    "greatest(last_activity_at, $9) END WHERE tenant_id = $1 AND station_id = $2",
-                params().AddTime(d.activity_at));
+        c_.Defer("UPDATE stations" + set +
+                     ", last_activity_at = CASE WHEN $9::timestamptz IS NULL THEN last_activity_at ELSE "
+                     "greatest(last_activity_at, $9) END WHERE tenant_id = $1 AND station_id = $2",
+                 params().AddTime(d.activity_at));
         if (connector_id) {
-            c_.Exec("UPDATE connectors" + set + " WHERE tenant_id = $1 AND station_id = $2 AND connector_id = $9",
-                    params().Add(*connector_id));
+            c_.Defer("UPDATE connectors" + set + " WHERE tenant_id = $1 AND station_id = $2 AND connector_id = $9",
+                     params().Add(*connector_id));
         }
     }
 

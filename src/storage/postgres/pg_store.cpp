@@ -251,7 +251,7 @@ class PgSessions final : public SessionRepository {
         Params p;
         p.Add(r.pk).Add(r.tenant_id);
         AddMutable(p, r);
-        c_.Exec(
+        c_.Defer(
             "UPDATE sessions SET (" + std::string(kMutableColumns) +
                 ") = ($3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
                 "$22, $23) WHERE pk = $1 AND tenant_id = $2",
@@ -261,7 +261,7 @@ class PgSessions final : public SessionRepository {
 
     // Queued for the statistics.data_quality job (a no-op when the session is queued already).
     void QueueForMeasurement(const SessionRecord& r) {
-        c_.Exec(
+        c_.Defer(
             "INSERT INTO sessions_to_measure (session_pk, tenant_id) VALUES ($1, $2) ON CONFLICT (session_pk) DO "
             "NOTHING",
             Params().Add(r.pk).Add(r.tenant_id));
@@ -269,7 +269,7 @@ class PgSessions final : public SessionRepository {
 
     void AppendChunk(const SessionRecord& r, std::int64_t seq, std::span<const domain::MeterValue> values) override {
         auto bytes = EncodeMeterChunk(values);
-        c_.Exec(
+        c_.Defer(
             "INSERT INTO meter_chunks (session_pk, seq, tenant_id, value_count, data) VALUES ($1, $2, $3, $4, $5)",
             Params().Add(r.pk).Add(seq).Add(r.tenant_id).Add(static_cast<std::int64_t>(values.size())).AddBytes(bytes));
     }
@@ -412,10 +412,10 @@ class PgSessions final : public SessionRepository {
     }
 
     void RegisterStation(const SessionRecord& r, EpochMs at) override {
-        c_.Exec("INSERT INTO stations (tenant_id, station_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                Params().Add(r.tenant_id).Add(r.station_id).AddTime(at));
+        c_.Defer("INSERT INTO stations (tenant_id, station_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                 Params().Add(r.tenant_id).Add(r.station_id).AddTime(at));
         if (r.connector_id) {
-            c_.Exec(
+            c_.Defer(
                 "INSERT INTO connectors (tenant_id, station_id, connector_id, evse_id, created_at) "
                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, station_id, connector_id) "
                 "DO UPDATE SET evse_id = coalesce(excluded.evse_id, connectors.evse_id)",
@@ -788,6 +788,7 @@ class PgStore final : public Store {
 
 PgTransaction::~PgTransaction() {
     if (!done_) {
+        lease_->DiscardDeferred();
         try {
             lease_->ExecScript("ROLLBACK");
         } catch (...) {
