@@ -501,6 +501,19 @@ TEST_P(StorageContractTest, DeferredStatementsRunInOrderWithTheNextRoundTrip) {
     c.ExecScript("COMMIT");
     EXPECT_EQ(c.Exec("SELECT count(*) FROM deferred_t").Int(0, 0), 0);
     EXPECT_TRUE(c.Healthy());
+
+    // The server ends the session while statements wait: the next round trip fails (it does not hang), and the
+    // connection is not one the pool would hand out again.
+    const auto pid = c.Exec("SELECT pg_backend_pid()::bigint").Int(0, 0);
+    c.ExecScript("BEGIN");
+    c.Defer("INSERT INTO deferred_t (k) VALUES ($1)", postgres::Params().Add(std::int64_t{8}));
+    {
+        postgres::Connection admin(db_->Target());
+        admin.Exec("SELECT pg_terminate_backend($1::integer)", postgres::Params().Add(pid));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_THROW(c.ExecScript("COMMIT"), postgres::DbError);
+    EXPECT_FALSE(c.Healthy());
 }
 
 TEST_P(StorageContractTest, ConcurrentMigrationsOfSeveralNodes) {

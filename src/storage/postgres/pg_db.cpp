@@ -241,7 +241,8 @@ Connection::Connection(const std::string& conninfo) {
 Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::Healthy() const {
-    return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE && deferred_.empty();
+    return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE && deferred_.empty() &&
+           PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
 }
 
 bool Connection::InTransaction() const {
@@ -355,20 +356,8 @@ PGresult* Connection::RunPipeline(const std::string_view* last_sql, const Params
         last_name = PrepareCached(*last_sql, *last_bound);
     }
     if (!PQenterPipelineMode(conn_)) throw DbError("cannot enter pipeline mode: " + Trimmed(PQerrorMessage(conn_)));
-    auto send_failed = [&] {
-        std::string msg = Trimmed(PQerrorMessage(conn_));
-        // Drain what was sent; the connection is left unusable for the pool if this fails too.
-        PQpipelineSync(conn_);
-        while (true) {
-            PGresult* r = PQgetResult(conn_);
-            if (!r) continue;
-            const auto st = PQresultStatus(r);
-            PQclear(r);
-            if (st == PGRES_PIPELINE_SYNC || PQstatus(conn_) != CONNECTION_OK) break;
-        }
-        PQexitPipelineMode(conn_);
-        throw DbError("pipeline send failed: " + msg);
-    };
+    // A failed send leaves the connection mid-pipeline (Healthy() is false from then on): the pool closes it.
+    auto send_failed = [&] { throw DbError("pipeline send failed: " + Trimmed(PQerrorMessage(conn_))); };
     for (std::size_t i = 0; i < queue.size(); ++i) {
         const auto& b = bounds[i];
         if (!PQsendQueryPrepared(conn_, names[i].c_str(), b.Size(), b.values.data(), b.lengths.data(), b.formats.data(),
@@ -389,6 +378,7 @@ PGresult* Connection::RunPipeline(const std::string_view* last_sql, const Params
     // it come back PGRES_PIPELINE_ABORTED.
     PGresult* failure = nullptr;
     PGresult* last = nullptr;
+    bool lost = false;
     const std::size_t statements = queue.size() + (has_last ? 1 : 0);
     for (std::size_t i = 0; i < statements; ++i) {
         PGresult* res = PQgetResult(conn_);
@@ -401,7 +391,10 @@ PGresult* Connection::RunPipeline(const std::string_view* last_sql, const Params
         } else if (res) {
             PQclear(res);
         }
-        if (!res) break;  // connection lost
+        if (!res) {
+            lost = true;  // the connection broke: the statements left have no result
+            break;
+        }
         while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
     }
     while (PGresult* res = PQgetResult(conn_)) {
@@ -414,7 +407,10 @@ PGresult* Connection::RunPipeline(const std::string_view* last_sql, const Params
         if (last) PQclear(last);
         Fail(failure, "query");
     }
-    if (has_last && !last) Fail(nullptr, "query");
+    if (lost || (has_last && !last)) {
+        if (last) PQclear(last);
+        Fail(nullptr, "query");
+    }
     return last;
 }
 
