@@ -506,29 +506,26 @@ void Calibrate(const DayProfile& today, std::span<const DayProfile> history, con
     }
     if (static_cast<int>(past.size()) < o.min_calibration_days) return;
 
-    // Days of a connector's current idle run (connector silent, or the whole station), back from yesterday.
-    auto run_days = [&](std::size_t c) {
-        std::vector<EpochMs> out;
-        for (EpochMs want = today.day_start - kDayMs;; want -= kDayMs) {
-            const auto it =
-                std::find_if(history.begin(), history.end(), [&](const DayProfile& d) { return d.day_start == want; });
-            if (it == history.end() || (c < it->connectors.size() && it->ConnectorTotal(c) >= kSilentKwh)) break;
-            out.push_back(want);
-        }
-        return out;
-    };
+    // A connector's current idle run, as the connector tests define it.
+    std::vector<const DayProfile*> window;
+    for (const auto& d : history) {
+        if (d.day_start < today.day_start && d.day_start >= today.day_start - kDayMs * o.history_days)
+            window.push_back(&d);
+    }
+    IdleRuns idle_runs(window, today.day_start);
     std::vector<Finding> kept;
     for (const auto& f : findings) {
         if (!calibrated(f)) {
             kept.push_back(f);
             continue;
         }
-        std::vector<EpochMs> skip;
-        if (f.type == AnomalyType::kConnectorDown && f.connector) skip = run_days(*f.connector);
+        std::vector<const DayProfile*> skip;
+        if (f.type == AnomalyType::kConnectorDown && f.connector) skip = idle_runs.RunDays(*f.connector);
         int n = 0;
         int as_high = 0;
         for (const auto& p : past) {
-            if (std::find(skip.begin(), skip.end(), p.day_start) != skip.end()) continue;
+            if (std::any_of(skip.begin(), skip.end(), [&](const DayProfile* d) { return d->day_start == p.day_start; }))
+                continue;
             ++n;
             double best = 0.0;
             for (const auto& g : p.findings) {
