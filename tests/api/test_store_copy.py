@@ -238,14 +238,15 @@ def populate(server: lib.EvniServer, operator_key: str) -> dict:
 FIRST_RUN_TASKS = ("jobs.purge", "stations.daily_model")
 
 
-def wait_for_first_scheduled_runs(server: lib.EvniServer, timeout: float = 30.0) -> None:
-    """Waits until the server's periodic tasks each ran once, so that the idle server adds no more rows: a
-    copy started earlier (populate() takes ~3 s in a debug build, longer under ASan) would miss the lease rows
-    they insert into `jobs` before the server stops, and the counts of the stopped file would not match."""
+def wait_for_first_scheduled_runs(server: lib.EvniServer, timeout: float = 30.0, tasks=FIRST_RUN_TASKS) -> None:
+    """Waits until the server's periodic tasks each ran once, so that they change no more rows: a copy started
+    earlier (populate() takes ~3 s in a debug build, longer under ASan) would miss the lease rows they insert
+    into `jobs` before the server stops, and a catch-up copy would find queue rows the first copied gone from the
+    source (left in the target as extra rows, so the checksums would not match)."""
     deadline = time.monotonic() + timeout
     while True:
         log = server.log_path.read_text(errors="replace")
-        missing = [t for t in FIRST_RUN_TASKS if f"scheduled task {t} ran" not in log]
+        missing = [t for t in tasks if f"scheduled task {t} ran" not in log]
         if not missing:
             return
         assert time.monotonic() < deadline, f"no first run of {missing} within {timeout} s"
@@ -399,6 +400,11 @@ def test_copy_while_the_source_is_written_then_catch_up(source, tmp_path):
     checksums match), later writes are not in it, and a second run copies just those."""
     path = sqlite_clone(source["path"], tmp_path / "busy.db")
     server = lib.EvniServer(path, tmp_path, name="sqlite-busy").start()
+    # The data-quality job takes the sessions it measured off `sessions_to_measure`: run between the two copies,
+    # it would leave the first copy's queue rows in the target as rows the source no longer has (extra rows,
+    # so the checksums would not match). Its first run comes 2 s after start, the next one 300 s later. (The
+    # clone's other periodic tasks find their slots claimed by the source server and do not run.)
+    wait_for_first_scheduled_runs(server, tasks=("statistics.data_quality",))
     a = lib.ApiClient(server.base_url, source["keys"]["a"])
     station = lib.uid("CS-busy")
     stop = threading.Event()
