@@ -12,12 +12,14 @@
 // Baseline: a 60 kWh battery starting at 20 % (for one reading kept, also 60 kWh through the reading).
 //
 // Usage: evni_bench_sorc [--data-dir DIR] [--seed N] [--sessions N] [--verbose 1]
-//                        [--ac-ends legacy|falloff|measured] [--ac-finished-share X]
+//                        [--ac-ends legacy|falloff|measured] [--ac-finished-share X] [--dc-stays legacy|measured]
 // --ac-ends (default measured) picks how generated AC sessions end (gen::AcEnds); legacy is the generator before
 // 2026-11-28. --ac-finished-share raises the share of AC sessions whose car finished before it was unplugged
 // (Boulder's own: 23.6 %; ACN Caltech workplace 64 %). --dc-holdout (default 1) draws the DC sessions from the EPFL
 // sessions the DC SoC prior was not fitted on (arrivals from kDcSocPriorFitEndMs); 0 draws from all of them.
-// DIR defaults to $EVNI_DATA_DIR, else ../shared/data next to the repository.
+// --dc-stays (default measured) keeps a generated DC session plugged in for its EPFL envelope's own stay
+// (gen::DcStays); legacy ends it a short idle tail after delivery, as the generator did before 2026-11-29. DIR defaults
+// to $EVNI_DATA_DIR, else ../shared/data next to the repository.
 
 #include "analysis/sorc.h"
 
@@ -373,6 +375,13 @@ void RunEpfl(const std::string& data_dir) {
         options.ev_max_power_kw = row.preq_max_kw;
         const SocReconstruction refined = ReconstructSoc(values, options);
         const double truth = row.soc_departure;
+        // EVNI_BENCH_DEBUG=1: one line per session on stderr (arrival ms, plug, arrival and departure SoC, kWh, peak
+        // kW, stay min, predicted departure, posterior capacity, confidence) for error analysis.
+        if (std::getenv("EVNI_BENCH_DEBUG") != nullptr && !without_request.points.empty())
+            std::fprintf(stderr, "DUMP %lld %s %.1f %.1f %.3f %.2f %.0f %.2f %.2f %.3f\n",
+                         static_cast<long long>(row.arrival), row.plug.c_str(), row.soc_arrival, row.soc_departure,
+                         row.energy_kwh, row.pmax_kw, static_cast<double>(row.departure - row.arrival) / 60000.0,
+                         without_request.points.back().value, without_request.battery_kwh, without_request.confidence);
         if (!without_request.points.empty()) {
             err_no_request.push_back(std::fabs(without_request.points.back().value - truth));
             (row.arrival < evni::analysis::kDcSocPriorFitEndMs ? err_no_request_old : err_no_request_new)
@@ -443,6 +452,7 @@ int main(int argc, char** argv) {
     std::string ac_ends_name = "measured";
     double finished_share = 0.0;
     bool dc_holdout = true;
+    bool dc_stays = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const std::string value = argv[i + 1];
@@ -463,6 +473,12 @@ int main(int argc, char** argv) {
                       : value == "falloff" ? evni::analysis::gen::AcEnds::kFallOff
                                            : evni::analysis::gen::AcEnds::kMeasured;
             ac_ends_name = value;
+        } else if (flag == "--dc-stays") {
+            if (value != "legacy" && value != "measured") {
+                std::fprintf(stderr, "--dc-stays: legacy or measured\n");
+                return 2;
+            }
+            dc_stays = value == "measured";
         } else if (flag == "--dc-holdout") {
             dc_holdout = value != "0";
         } else if (flag == "--ac-finished-share") {
@@ -493,6 +509,8 @@ int main(int argc, char** argv) {
     Generator generator(std::move(population), seed);
     generator.RecordTrueSoc(true);
     generator.SetAcEnds(ac_ends, finished_share);
+    generator.SetDcStays(dc_stays ? evni::analysis::gen::DcStays::kMeasured : evni::analysis::gen::DcStays::kLegacy);
+    std::printf("DC stays: %s\n", dc_stays ? "measured (the EPFL envelope's own stay)" : "legacy");
     std::printf("AC ends: %s%s\n", ac_ends_name.c_str(),
                 finished_share > 0.0 ? (", finished share raised to " + std::to_string(finished_share)).c_str() : "");
     std::vector<GeneratedSession> dc, ac;

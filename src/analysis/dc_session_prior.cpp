@@ -10,13 +10,22 @@ namespace {
 constexpr double kSocBandwidth = 7.0;         // SoC points
 constexpr double kCapacityBandwidth = 0.12;   // log capacity
 constexpr double kPeakBandwidth = 0.15;       // log peak power
+constexpr double kStayBandwidth = 0.30;       // log stay (the scale of the "sessions like this one" match, sorc.cpp)
 constexpr double kPseudoCount = 0.5;          // sessions of the population's (a, d) density
 constexpr double kGridStep = 2.5;             // arrival (and departure) SoC grid
 constexpr std::size_t kArrivalPoints = 41;    // 0..100
 constexpr std::size_t kDeparturePoints = 61;  // 0..150 (a departure over 100 is for the physics term to reject)
 
-double SocKernel(double da, double dd) {
-    return std::exp(-0.5 * (da * da + dd * dd) / (kSocBandwidth * kSocBandwidth));
+double Gauss(double x) { return std::exp(-0.5 * x * x / (kSocBandwidth * kSocBandwidth)); }
+
+// The kernel of reference session r at (a, d), reflected at the ends of the SoC scale: SoC lives in 0..100, and a
+// plain kernel would put half the weight of every session that left full (10 % of EPFL's end at 100 %) above 100,
+// where the physics term of the reconstruction rejects it, and so bias departures near full downwards. Beyond 100 the
+// reflection is left out (the density there is the plain kernel's tail, not a mirror image of the one below).
+double SocKernel(double a, double d, const DcReferenceSession& r) {
+    const double ka = Gauss(a - r.arrival_soc) + Gauss(a + r.arrival_soc);
+    const double kd = Gauss(d - r.departure_soc) + (d <= 100.0 ? Gauss(d - (200.0 - r.departure_soc)) : 0.0);
+    return ka * kd;
 }
 
 // The (a, d) density of all reference sessions (mean kernel value) on the grid, computed once.
@@ -29,7 +38,7 @@ const std::vector<double>& PopulationDensity() {
                 const double a = kGridStep * static_cast<double>(i);
                 const double d = kGridStep * static_cast<double>(j);
                 double sum = 0.0;
-                for (const DcReferenceSession& r : refs) sum += SocKernel(a - r.arrival_soc, d - r.departure_soc);
+                for (const DcReferenceSession& r : refs) sum += SocKernel(a, d, r);
                 t[i * kDeparturePoints + j] = sum / static_cast<double>(std::max<std::size_t>(1, refs.size()));
             }
         }
@@ -49,7 +58,7 @@ double PopulationAt(std::size_t i, double d) {
 
 }  // namespace
 
-DcSessionPrior::DcSessionPrior(double peak_kw, bool at_rating) {
+DcSessionPrior::DcSessionPrior(double peak_kw, bool at_rating, double stay_min) {
     const auto refs = DcReferenceSessions();
     weights_.reserve(refs.size());
     for (const DcReferenceSession& r : refs) {
@@ -57,6 +66,10 @@ DcSessionPrior::DcSessionPrior(double peak_kw, bool at_rating) {
         if (peak_kw > 0.0 && !(at_rating && r.peak_kw >= peak_kw)) {
             const double z = std::log(r.peak_kw / peak_kw) / kPeakBandwidth;
             w = std::exp(-0.5 * z * z);
+        }
+        if (stay_min > 0.0 && r.stay_min > 0.0) {
+            const double z = std::log(r.stay_min / stay_min) / kStayBandwidth;
+            w *= std::exp(-0.5 * z * z);
         }
         weights_.push_back(w);
     }
@@ -87,7 +100,7 @@ void DcSessionPrior::Prepare(std::span<const double> capacities_kwh, double ener
             double n = 0.0;
             for (std::size_t q = 0; q < near.size(); ++q) {
                 const DcReferenceSession& r = refs[near[q]];
-                n += v[q] * SocKernel(a - r.arrival_soc, d - r.departure_soc);
+                n += v[q] * SocKernel(a, d, r);
             }
             const double p = (n + kPseudoCount * PopulationAt(g, d)) / (m + kPseudoCount);
             table_[k * kArrivalPoints + g] = std::log(std::max(p, 1e-12));

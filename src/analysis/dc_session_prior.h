@@ -17,20 +17,24 @@ struct DcReferenceSession {
     double departure_soc = 0.0;
     double capacity_kwh = 0.0;  // effective: energy * 100 / (departure - arrival)
     double peak_kw = 0.0;
+    double stay_min = 0.0;  // plug-in to plug-out
 };
 
 // The reference sessions (dc_session_prior_table.cpp, generated).
 std::span<const DcReferenceSession> DcReferenceSessions();
 
-// log p(a, d | B, peak) up to a constant, for one session: a kernel estimate over the reference sessions (kernel
-// sd 7 SoC points in a and d, 12 % in B, 15 % in peak power), regularised towards the (a, d) density of all of
-// them with a pseudo-count of half a session, so that a capacity few reference sessions have falls back to the
-// population's (a, d) prior rather than to noise.
+// log p(a, d | B, peak, stay) up to a constant, for one session: a kernel estimate over the reference sessions
+// (kernel sd 7 SoC points in a and d, 12 % in B, 15 % in peak power, 30 % in the stay), regularised towards the (a, d)
+// density of all of them with a pseudo-count of half a session, so that a capacity few reference sessions have falls
+// back to the population's (a, d) prior rather than to noise.
 class DcSessionPrior {
   public:
     // peak_kw: the session's peak power (<= 0: unknown, all reference sessions count alike). at_rating: the peak
     // sits at the charger's rating, so the car may draw more: reference sessions with a higher peak count fully.
-    DcSessionPrior(double peak_kw, bool at_rating);
+    // stay_min: the session's span from its first to its last reading (<= 0: unknown, not used). How long a driver
+    // stays says how far they charge (a 10-minute top-up, a 45-minute charge to 80 %), and with the energy, which
+    // car: it selects the reference sessions like peak power does.
+    DcSessionPrior(double peak_kw, bool at_rating, double stay_min);
 
     // Tabulates log p(a, a + 100 * energy / B_k | B_k) for the capacities B_k on a 2.5-point grid of a.
     void Prepare(std::span<const double> capacities_kwh, double energy_kwh);

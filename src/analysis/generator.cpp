@@ -285,6 +285,7 @@ struct Generator::Plan {
     double noise = 0.02;
     int start_delay_s = 0;
     int idle_tail_s = 0;
+    int min_length_s = 0;      // DcStays::kMeasured: the session lasts at least this long from its start
     double ac_cv_onset = 0.0;  // AC: SoC where the on-board charger's CV fall-off begins (0 = none)
     double stop_soc = 99.9;    // delivery stops at this SoC (the car's limit)
     bool ac_done = false;      // AcEnds::kMeasured: the car finished before it was unplugged
@@ -392,6 +393,10 @@ Generator::Plan Generator::BasePlan() {
         plan.neighbours.push_back({gap, static_cast<EpochMs>(Uniform(0.3, 5.0) * 3'600'000.0)});
     }
     // AC ends other than kLegacy: drawn after everything above, so kLegacy's random stream is untouched.
+    if (plan.dc && dc_stays_ == DcStays::kMeasured) {
+        plan.min_length_s = kTickS * static_cast<int>(envelope.plugged_h * 3600.0 / kTickS);
+        plan.idle_tail_s = 0;  // the stay holds the idle time
+    }
     if (!plan.dc && ac_ends_ != AcEnds::kLegacy) {
         plan.ac_cv_onset = Uniform(93.0, 97.0);
         if (ac_ends_ == AcEnds::kMeasured) {
@@ -651,7 +656,8 @@ GeneratedSession Generator::Render(const Plan& plan) {
         const bool done = zero || energy >= plan.target_kwh || soc >= plan.stop_soc;
         if (done && delivery_end < 0 && s >= begin) delivery_end = s;
         const int min_end = plan.phase_s + 4 * plan.cadence_s;  // at least five readings
-        if (!zero && delivery_end >= 0 && s >= delivery_end + plan.idle_tail_s && s >= min_end) {
+        if (!zero && delivery_end >= 0 && s >= delivery_end + plan.idle_tail_s && s >= min_end &&
+            s >= std::min(plan.min_length_s, delivery_end + 16 * 3600)) {
             end_s = s;
             break;
         }

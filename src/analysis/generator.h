@@ -105,6 +105,17 @@ enum class AcEnds {
     kMeasured,
 };
 
+// How long DC sessions stay plugged in (Generator::SetDcStays).
+enum class DcStays {
+    // As before 2026-11-29 (the default, and what bench-quality uses): the session ends a short idle tail (< 25 min)
+    // after delivery stopped, whatever the envelope's stay.
+    kLegacy,
+    // The EPFL envelope's own stay (plug-in to plug-out, `Stay (min)`): the session lasts at least that long from
+    // its start; delivery at the generator's power curve takes what it takes, and the car idles for the rest (at most
+    // 16 h). A delivery longer than the stay (a charger rated below the car's peak) ends when delivery ends.
+    kMeasured,
+};
+
 // The categories the generator can inject (all fourteen of analysis.md §2).
 const std::vector<std::string>& InjectableCategories();
 
@@ -125,6 +136,9 @@ class Generator {
         finished_share_ = finished_share;
     }
 
+    // How long DC sessions stay plugged in (default kLegacy). kMeasured draws no extra random numbers.
+    void SetDcStays(DcStays mode) { dc_stays_ = mode; }
+
   private:
     struct Plan;
     Plan BasePlan();
@@ -140,6 +154,7 @@ class Generator {
     bool record_true_soc_ = false;
     AcEnds ac_ends_ = AcEnds::kLegacy;
     double finished_share_ = 0.0;
+    DcStays dc_stays_ = DcStays::kLegacy;
 };
 
 }  // namespace evni::analysis::gen

@@ -686,7 +686,8 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
     std::vector<double> capacities;
     for (int k = 0; k < kCapacitySteps; ++k)
         capacities.push_back(std::exp(log_lo + (log_hi - log_lo) * k / (kCapacitySteps - 1)));
-    DcSessionPrior session_prior(peak_kw, rating > 0.0 && peak_kw >= 0.93 * rating);
+    DcSessionPrior session_prior(peak_kw, rating > 0.0 && peak_kw >= 0.93 * rating,
+                                 static_cast<double>(series.t_last - series.t0) / 60'000.0);
     if (dc) session_prior.Prepare(capacities, e_total);
 
     std::vector<Cell> cells;

@@ -17,9 +17,9 @@
 //     peak power, likely the same car) narrows it as history accumulates.
 //     With enough history, the nearest past DC sessions by start SoC, energy, span, peak and mean-to-peak power
 //     ("sessions like this one") give the prior instead, when the session's one SoC reading is at its start.
-//   - start SoC prior: DC the arrival and departure SoC given the capacity and the peak power (DcSessionPrior: EPFL
-//     reference sessions of the older half of the table), also with a SoC reading; AC ~35 %, wide. A single SoC
-//     reading anchors the curve (to within its 1 % rounding).
+//   - start SoC prior: DC the arrival and departure SoC given the capacity, the peak power and the stay (the span of
+//     the readings) (DcSessionPrior: EPFL reference sessions of the older half of the table), also with a SoC reading;
+//     AC ~35 %, wide. A single SoC reading anchors the curve (to within its 1 % rounding).
 //   - AC end of charge: a car that stopped drawing >= 30 min before the last reading had finished: its end SoC is
 //     near 100 % (the CV fall-off was seen) or at a limit of its own (75-100 %, an abrupt stop), and the AC start
 //     prior is left out (docs/soc_prior.md, "AC session ends").
