@@ -392,11 +392,11 @@ Generator::Plan Generator::BasePlan() {
             i % 2 == 0 && Chance(0.3) ? -Pick(3) * 20'000 : static_cast<EpochMs>(Uniform(1.0, 240.0) * 60'000.0);
         plan.neighbours.push_back({gap, static_cast<EpochMs>(Uniform(0.3, 5.0) * 3'600'000.0)});
     }
-    // AC ends other than kLegacy: drawn after everything above, so kLegacy's random stream is untouched.
     if (plan.dc && dc_stays_ == DcStays::kMeasured) {
         plan.min_length_s = kTickS * static_cast<int>(envelope.plugged_h * 3600.0 / kTickS);
         plan.idle_tail_s = 0;  // the stay holds the idle time
     }
+    // AC ends other than kLegacy: drawn after everything above, so kLegacy's random stream is untouched.
     if (!plan.dc && ac_ends_ != AcEnds::kLegacy) {
         plan.ac_cv_onset = Uniform(93.0, 97.0);
         if (ac_ends_ == AcEnds::kMeasured) {

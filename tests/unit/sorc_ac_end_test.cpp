@@ -186,6 +186,52 @@ TEST(SorcAcEndTest, DcSessionsAreNotAffected) {
     EXPECT_LT(r.points.back().value, 90.0);
 }
 
+TEST(GeneratorDcStaysTest, MeasuredKeepsTheEnvelopesStayAndLegacyEndsAfterDelivery) {
+    // One DC envelope: 10 kWh in a 90-minute stay (at >= 50 kW delivery takes at most ~13 minutes).
+    gen::Population population = gen::BuiltinPopulation();
+    gen::Envelope envelope;
+    envelope.dc = true;
+    envelope.plugged_h = envelope.charging_h = 1.5;
+    envelope.energy_kwh = 10.0;
+    envelope.max_power_kw = 100.0;
+    envelope.soc_start = 30.0;
+    envelope.soc_end = 50.0;
+    envelope.start_ms = kStart;
+    envelope.station = "test/dc";
+    population.dc = {envelope};
+    gen::Generator legacy(population, 7);
+    gen::Generator measured(population, 7);
+    measured.SetDcStays(gen::DcStays::kMeasured);
+    const auto span_min = [](const gen::GeneratedSession& s) {
+        domain::EpochMs lo = s.values.front().timestamp;
+        domain::EpochMs hi = lo;
+        for (const auto& v : s.values) {
+            lo = std::min(lo, v.timestamp);
+            hi = std::max(hi, v.timestamp);
+        }
+        return static_cast<double>(hi - lo) / 60'000.0;
+    };
+    // Longer sessions draw more random numbers, so the two generators' session mixes part after the first session.
+    int dc = 0;
+    for (int i = 0; i < 60; ++i) {
+        const gen::GeneratedSession a = legacy.Clean();
+        if (!a.dc) continue;
+        ++dc;
+        EXPECT_LT(span_min(a), 60.0);  // delivery and a short idle tail (< 25 min)
+    }
+    EXPECT_GT(dc, 5);
+    dc = 0;
+    for (int i = 0; i < 60; ++i) {
+        const gen::GeneratedSession b = measured.Clean();
+        if (!b.dc) continue;
+        ++dc;
+        // The stay (the last reading may fall up to one reading interval, <= 15 min, before the plug-out).
+        EXPECT_GE(span_min(b), 75.0);
+        EXPECT_LE(span_min(b), 90.5);
+    }
+    EXPECT_GT(dc, 5);
+}
+
 TEST(GeneratorAcEndsTest, LegacyHasNoFinishedCarsAndMeasuredHasSome) {
     gen::Generator legacy(gen::BuiltinPopulation(), 42);
     legacy.RecordTrueSoc(true);
