@@ -11,6 +11,7 @@ constexpr double kSocBandwidth = 7.0;         // SoC points
 constexpr double kCapacityBandwidth = 0.12;   // log capacity
 constexpr double kPeakBandwidth = 0.15;       // log peak power
 constexpr double kStayBandwidth = 0.30;       // log stay (the scale of the "sessions like this one" match, sorc.cpp)
+constexpr double kRatioBandwidth = 0.10;      // mean-to-peak power (the same match's scale)
 constexpr double kPseudoCount = 0.5;          // sessions of the population's (a, d) density
 constexpr double kGridStep = 2.5;             // arrival (and departure) SoC grid
 constexpr std::size_t kArrivalPoints = 41;    // 0..100
@@ -58,7 +59,7 @@ double PopulationAt(std::size_t i, double d) {
 
 }  // namespace
 
-DcSessionPrior::DcSessionPrior(double peak_kw, bool at_rating, double stay_min) {
+DcSessionPrior::DcSessionPrior(double peak_kw, bool at_rating, double stay_min, double mean_to_peak) {
     const auto refs = DcReferenceSessions();
     weights_.reserve(refs.size());
     for (const DcReferenceSession& r : refs) {
@@ -69,6 +70,12 @@ DcSessionPrior::DcSessionPrior(double peak_kw, bool at_rating, double stay_min) 
         }
         if (stay_min > 0.0 && r.stay_min > 0.0) {
             const double z = std::log(r.stay_min / stay_min) / kStayBandwidth;
+            w *= std::exp(-0.5 * z * z);
+        }
+        if (mean_to_peak >= 0.0 && r.stay_min > 0.0 && r.peak_kw > 0.0) {
+            const double energy = r.capacity_kwh * (r.departure_soc - r.arrival_soc) / 100.0;
+            const double ratio = std::min(energy / (r.stay_min / 60.0) / r.peak_kw, 1.5);
+            const double z = (ratio - std::min(mean_to_peak, 1.5)) / kRatioBandwidth;
             w *= std::exp(-0.5 * z * z);
         }
         weights_.push_back(w);

@@ -34,7 +34,12 @@ class DcSessionPrior {
     // stay_min: the session's span from its first to its last reading (<= 0: unknown, not used). How long a driver
     // stays says how far they charge (a 10-minute top-up, a 45-minute charge to 80 %), and with the energy, which
     // car: it selects the reference sessions like peak power does.
-    DcSessionPrior(double peak_kw, bool at_rating, double stay_min);
+    // mean_to_peak: the mean power over the stay relative to the peak (< 0: not used), how much of the stay went
+    // into charging at full power rather than into the taper or idling. A summary of the power curve for sessions
+    // whose readings do not resolve it (start and end readings only, as in a CDR); where the curve is resolved, the
+    // reconstruction reads the taper itself and leaves this out (it would count the same thing twice, and its
+    // narrower kernel would outweigh a visible taper).
+    DcSessionPrior(double peak_kw, bool at_rating, double stay_min, double mean_to_peak = -1.0);
 
     // Tabulates log p(a, a + 100 * energy / B_k | B_k) for the capacities B_k on a 2.5-point grid of a.
     void Prepare(std::span<const double> capacities_kwh, double energy_kwh);
@@ -44,7 +49,7 @@ class DcSessionPrior {
     double LogDensity(std::size_t capacity_index, double s_start) const;
 
   private:
-    std::vector<double> weights_;  // per reference session, by peak power
+    std::vector<double> weights_;  // per reference session, by peak power, stay and mean-to-peak power
     std::vector<double> table_;    // [capacity][arrival grid point]
 };
 

@@ -381,6 +381,13 @@ double PeakPower(const Series& series, const std::vector<Segment>& segments) {
     return std::max(peak, Percentile(readings, 0.9));
 }
 
+// Mean power over the span of the readings relative to the peak; -1 when either is unknown.
+double MeanToPeak(const Series& series, double peak_kw) {
+    const double hours = static_cast<double>(series.t_last - series.t0) / kMsPerHour;
+    if (hours <= 0.0 || peak_kw <= 0.0 || series.energy.empty()) return -1.0;
+    return series.energy.back().v / hours / peak_kw;
+}
+
 // How an AC session's delivery ended. A car that finished charging (full, or at its own SoC limit) draws ~0 kW
 // until it is unplugged; its on-board charger's current falls off over the last few percent first (CV phase) when
 // it charged to full, whereas a stop at a limit below full is abrupt.
@@ -686,8 +693,11 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
     std::vector<double> capacities;
     for (int k = 0; k < kCapacitySteps; ++k)
         capacities.push_back(std::exp(log_lo + (log_hi - log_lo) * k / (kCapacitySteps - 1)));
+    // The mean-to-peak power over the stay only where fewer than 3 stretches of the power curve are usable (start and
+    // end readings, as in a CDR): a resolved curve shows its taper directly (dc_session_prior.h).
     DcSessionPrior session_prior(peak_kw, rating > 0.0 && peak_kw >= 0.93 * rating,
-                                 static_cast<double>(series.t_last - series.t0) / 60'000.0);
+                                 static_cast<double>(series.t_last - series.t0) / 60'000.0,
+                                 used.size() < 3 ? MeanToPeak(series, peak_kw) : -1.0);
     if (dc) session_prior.Prepare(capacities, e_total);
 
     std::vector<Cell> cells;
@@ -743,8 +753,8 @@ SocReconstruction ReconstructSoc(std::span<const domain::MeterValue> values, con
     times.push_back(series.t_last);
     std::vector<double> e_rel(times.size());
     for (std::size_t i = 0; i < times.size(); ++i) e_rel[i] = EnergyAt(series.energy, times[i]) - e_anchor;
-    std::vector<double> sum(times.size(), 0.0);
-    std::vector<double> sum_sq(times.size(), 0.0);
+    std::vector<double> sum(times.size());  // zero-initialised
+    std::vector<double> sum_sq(times.size());
     // Posterior of each point's SoC on 0.25-point bins: the prediction is its median (least absolute error).
     constexpr int kBins = 401;
     std::vector<double> histogram(times.size() * kBins, 0.0);

@@ -385,6 +385,13 @@ TEST(DcSessionPriorTest, ReferenceSessionsAndDensity) {
     hour.Prepare(capacities, 30.0);
     week.Prepare(capacities, 30.0);
     EXPECT_NE(top_up.LogDensity(0, 30.0), hour.LogDensity(0, 30.0));
+    // The mean-to-peak power (a session whose readings do not resolve its curve) selects among them too.
+    analysis::DcSessionPrior hour_full_power(100.0, false, 60.0, 0.9);
+    analysis::DcSessionPrior hour_half_power(100.0, false, 60.0, 0.4);
+    hour_full_power.Prepare(capacities, 30.0);
+    hour_half_power.Prepare(capacities, 30.0);
+    EXPECT_NE(hour_full_power.LogDensity(0, 30.0), hour_half_power.LogDensity(0, 30.0));
+    EXPECT_NE(hour_full_power.LogDensity(0, 30.0), hour.LogDensity(0, 30.0));
     for (double a : {0.0, 10.0, 35.0, 80.0}) EXPECT_NEAR(week.LogDensity(0, a), far.LogDensity(0, a), 1e-6);
 }
 
