@@ -18,7 +18,7 @@
 // (Boulder's own: 23.6 %; ACN Caltech workplace 64 %). --dc-holdout (default 1) draws the DC sessions from the EPFL
 // sessions the DC SoC prior was not fitted on (arrivals from kDcSocPriorFitEndMs); 0 draws from all of them.
 // --dc-stays (default measured) keeps a generated DC session plugged in for its EPFL envelope's own stay
-// (gen::DcStays); legacy ends it a short idle tail after delivery, as the generator did before 2026-11-29. DIR defaults
+// (gen::DcStays); legacy ends it a short idle tail after delivery, as the generator did before session 7. DIR defaults
 // to $EVNI_DATA_DIR, else ../shared/data next to the repository.
 
 #include "analysis/sorc.h"

@@ -107,8 +107,8 @@ enum class AcEnds {
 
 // How long DC sessions stay plugged in (Generator::SetDcStays).
 enum class DcStays {
-    // As before 2026-11-29 (the default, and what bench-quality uses): the session ends a short idle tail (< 25 min)
-    // after delivery stopped, whatever the envelope's stay.
+    // As before session 7 of 2026-11-28 (the default, and what bench-quality uses): the session ends a short idle
+    // tail (< 25 min) after delivery stopped, whatever the envelope's stay.
     kLegacy,
     // The EPFL envelope's own stay (plug-in to plug-out, `Stay (min)`): the session lasts at least that long from
     // its start; delivery at the generator's power curve takes what it takes, and the car idles for the rest (at most
