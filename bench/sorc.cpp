@@ -369,7 +369,13 @@ void RunEpfl(const std::string& data_dir) {
         const SocReconstruction site_only = ReconstructSoc(values, options);
         options.prior = BuildSocPrior(all, {});
         const SocReconstruction site_as_plug = ReconstructSoc(values, options);
-        options.prior = BuildSocPrior(plug, others);
+        // As the server reads it (api/soc_prior.cpp): a plug with enough history gets the station's sessions (here the
+        // site's: one station) as the pool of "sessions like this one".
+        double plug_weight = 0.0;
+        for (const PriorObservation& o : plug) plug_weight += o.weight;
+        const std::vector<PriorObservation> no_rows;
+        options.prior =
+            BuildSocPrior(plug, others, plug_weight >= evni::analysis::kConnectorHistoryEnough ? all : no_rows);
         const SocReconstruction without_request = ReconstructSoc(values, options);
         // The server's prior and the EV's power request (metadata evMaxPowerKw; EPFL's Preq_max).
         options.ev_max_power_kw = row.preq_max_kw;
@@ -417,7 +423,7 @@ void RunEpfl(const std::string& data_dir) {
                 Mean(err_fleet), Quantile(err_fleet, 0.9));
     std::printf("  engine, site history at full weight   MAE %6.2f  p90 %6.2f  SoC points (all plugs as one)\n",
                 Mean(err_fleet_full), Quantile(err_fleet_full, 0.9));
-    std::printf("  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior)\n",
+    std::printf("  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior: + station pool)\n",
                 Mean(err_no_request), Quantile(err_no_request, 0.9));
     std::printf("    older half (prior fit set, in-sample) MAE %6.2f  p90 %6.2f  SoC points (%zu sessions)\n",
                 Mean(err_no_request_old), Quantile(err_no_request_old, 0.9), err_no_request_old.size());

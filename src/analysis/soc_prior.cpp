@@ -53,7 +53,8 @@ std::optional<PriorObservation> EstimateSessionCapacity(std::span<const domain::
 }
 
 std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connector_newest_first,
-                                      std::span<const PriorObservation> tenant_newest_first) {
+                                      std::span<const PriorObservation> tenant_newest_first,
+                                      std::span<const PriorObservation> station_newest_first) {
     std::vector<std::pair<double, double>> weighted;
     double connector_weight = 0.0;
     SocPrior prior;
@@ -91,6 +92,9 @@ std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connecto
         }
     }
     if (weighted.empty()) return std::nullopt;
+    for (const PriorObservation& o : take(station_newest_first, kPriorReadLimit)) {
+        if (Usable(o)) prior.station.push_back(ToCapacityObservation(o));
+    }
     prior.median_capacity_kwh = WeightedMedianCapacity(std::move(weighted));
     prior.count = std::max(1, static_cast<int>(std::lround(std::min(weight, kMaxMedianCount))));
     std::reverse(prior.recent.begin(), prior.recent.end());  // the engine wants oldest first

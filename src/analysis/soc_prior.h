@@ -57,8 +57,10 @@ inline constexpr double kMaxMedianCount = 3.0;
 // is the weighted median in log capacity; count the summed weight, at most kMaxMedianCount (rounded, >= 1).
 // Tenant history fills the connector's weight up to kConnectorHistoryEnough in the median (a fleet median is
 // barely more than the population prior) but feeds the "same peak power, likely the same car model" match fully.
-// nullopt when both are empty.
+// station_newest_first (up to kPriorReadLimit; the connector's own included) becomes SocPrior::station, the pool of the
+// engine's "sessions like this one" match. nullopt when all are empty.
 std::optional<SocPrior> BuildSocPrior(std::span<const PriorObservation> connector_newest_first,
-                                      std::span<const PriorObservation> tenant_newest_first);
+                                      std::span<const PriorObservation> tenant_newest_first,
+                                      std::span<const PriorObservation> station_newest_first = {});
 
 }  // namespace evni::analysis

@@ -482,7 +482,7 @@ constexpr std::size_t kNeighbourHistory = 20;
 // log-normal capacity prior from the nearest past sessions: median and spread of their log capacity.
 std::optional<std::pair<double, double>> NeighbourPrior(const SessionFeatures& target, const SocPrior& prior) {
     std::vector<std::pair<double, double>> candidates;  // distance, log capacity
-    for (const CapacityObservation& o : prior.recent) {
+    for (const CapacityObservation& o : prior.station.empty() ? prior.recent : prior.station) {
         if (o.capacity_kwh < 10.0 || o.capacity_kwh > 250.0) continue;
         const auto f = FeaturesOf(o.start_soc, o.session_energy_kwh, o.session_minutes, o.peak_power_kw);
         if (f) candidates.emplace_back(FeatureDistance(target, *f), std::log(o.capacity_kwh));

@@ -74,6 +74,10 @@ struct SocPrior {
     // Recent past sessions (oldest first; the engine looks at the last 200): sessions whose peak power is
     // within 3 % of this one's are likely the same car model, a sharper prior than the median.
     std::vector<CapacityObservation> recent;
+    // The station's recent past sessions on all its connectors (newest first, up to 1,000; empty = not read): the
+    // pool of the "sessions like this one" match, since a returning car takes whichever connector is free. recent
+    // is the pool when this is empty.
+    std::vector<CapacityObservation> station;
 };
 
 struct SocOptions {

@@ -102,7 +102,13 @@ std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const s
         fleet = repo.ForOtherConnectors(session.tenant_id, session.station_id, connector, session.pk,
                                         analysis::kPriorObservationLimit);
     }
-    return analysis::BuildSocPrior(own, fleet);
+    // A connector with enough history: the station's sessions on all its connectors are the pool of "sessions like
+    // this one" (a returning car takes whichever connector is free). A thin connector's pool is its own sessions and
+    // the tenant's others already (the station's other connectors among them).
+    std::vector<analysis::PriorObservation> station;
+    if (weight >= analysis::kConnectorHistoryEnough)
+        station = repo.ForStation(session.tenant_id, session.station_id, session.pk, analysis::kPriorReadLimit);
+    return analysis::BuildSocPrior(own, fleet, station);
 }
 
 }  // namespace evni::api

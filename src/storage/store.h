@@ -226,6 +226,10 @@ class SocPriorRepository {
                                                                  const std::string& station_id,
                                                                  const std::string& connector_id,
                                                                  std::int64_t exclude_pk, std::int64_t limit) = 0;
+    // The newest `limit` observations on all the station's connectors, newest first, without session `exclude_pk`.
+    virtual std::vector<analysis::PriorObservation> ForStation(const std::string& tenant_id,
+                                                               const std::string& station_id, std::int64_t exclude_pk,
+                                                               std::int64_t limit) = 0;
     // The newest `limit` observations of the tenant's other connectors, newest first, without `exclude_pk`.
     virtual std::vector<analysis::PriorObservation> ForOtherConnectors(const std::string& tenant_id,
                                                                        const std::string& station_id,

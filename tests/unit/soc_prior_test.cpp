@@ -168,6 +168,19 @@ TEST(SocPriorEstimate, TenantHistoryOnlyFillsAThinConnector) {
     EXPECT_EQ(prior->count, 3);
 }
 
+TEST(SocPriorEstimate, StationSessionsAreTheNeighbourPoolOnly) {
+    const std::vector<PriorObservation> own(3, PriorObservation{11.0, 40.0, 1.0, 2});
+    std::vector<PriorObservation> station(own);
+    station.insert(station.end(), 5, PriorObservation{50.0, 80.0, 1.0, 1});
+    station.push_back(PriorObservation{50.0, 300.0, 1.0, 1});  // unusable (> 250 kWh): left out
+    const auto prior = analysis::BuildSocPrior(own, {}, station);
+    ASSERT_TRUE(prior);
+    EXPECT_DOUBLE_EQ(*prior->median_capacity_kwh, 40.0);  // the median stays the connector's
+    EXPECT_EQ(prior->recent.size(), 3u);
+    EXPECT_EQ(prior->station.size(), 8u);
+    EXPECT_FALSE(analysis::BuildSocPrior({}, {}, station));  // the pool alone makes no prior
+}
+
 // ------------------------------------------------------------------------------------------ repository
 
 class SocPriorRepositoryTest : public ::testing::TestWithParam<testing::Backend> {
@@ -204,6 +217,13 @@ class SocPriorRepositoryTest : public ::testing::TestWithParam<testing::Backend>
                                             std::int64_t limit = 200) {
         auto tx = store_->Begin(storage::TxMode::kRead);
         auto out = tx->SocPriors().ForConnector(tenant, station, connector, exclude, limit);
+        tx->Commit();
+        return out;
+    }
+    std::vector<PriorObservation> Station(const std::string& tenant, const std::string& station,
+                                          std::int64_t exclude = 0, std::int64_t limit = 1000) {
+        auto tx = store_->Begin(storage::TxMode::kRead);
+        auto out = tx->SocPriors().ForStation(tenant, station, exclude, limit);
         tx->Commit();
         return out;
     }
@@ -314,6 +334,30 @@ TEST_P(SocPriorRepositoryTest, ConnectorsAndTenantsAreSeparate) {
     got = Connector("t1", "CP-1", "1");
     ASSERT_EQ(got.size(), 1u);
     EXPECT_DOUBLE_EQ(got[0].capacity_kwh, 40.0);
+}
+
+TEST_P(SocPriorRepositoryTest, StationReadsAllItsConnectorsNewestFirst) {
+    const auto a = NewSession("t1", "a");
+    const auto b = NewSession("t1", "b");
+    const auto c = NewSession("t1", "c");
+    const auto d = NewSession("t1", "d");
+    const auto e = NewSession("t2", "e");
+    Put("t1", a, "CP-1", "1", 40.0, kT0 + 1000);
+    Put("t1", b, "CP-1", "2", 50.0, kT0 + 3000);
+    Put("t1", c, "CP-1", "", 55.0, kT0 + 2000);
+    Put("t1", d, "CP-2", "1", 60.0, kT0 + 4000);  // another station
+    Put("t2", e, "CP-1", "1", 70.0, kT0 + 5000);  // another tenant's station of the same id
+    auto got = Station("t1", "CP-1");
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_DOUBLE_EQ(got[0].capacity_kwh, 50.0);
+    EXPECT_DOUBLE_EQ(got[1].capacity_kwh, 55.0);
+    EXPECT_DOUBLE_EQ(got[2].capacity_kwh, 40.0);
+    got = Station("t1", "CP-1", b, 1);  // without the session itself, and the limit
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_DOUBLE_EQ(got[0].capacity_kwh, 55.0);
+    got = Station("t2", "CP-1");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_DOUBLE_EQ(got[0].capacity_kwh, 70.0);
 }
 
 TEST_P(SocPriorRepositoryTest, MoveAndDelete) {

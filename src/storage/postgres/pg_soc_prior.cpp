@@ -77,6 +77,15 @@ class PgSocPriors final : public SocPriorRepository {
                     Params().Add(tenant_id).Add(station_id).Add(connector_id).Add(exclude_pk).Add(limit)));
     }
 
+    std::vector<analysis::PriorObservation> ForStation(const std::string& tenant_id, const std::string& station_id,
+                                                       std::int64_t exclude_pk, std::int64_t limit) override {
+        return ReadObservations(
+            c_.Exec("SELECT " + std::string(kObservationColumns) +
+                        " FROM connector_soc_priors WHERE tenant_id = $1 AND station_id = $2 AND session_pk <> $3 "
+                        "ORDER BY observed_at DESC, session_pk DESC LIMIT $4",
+                    Params().Add(tenant_id).Add(station_id).Add(exclude_pk).Add(limit)));
+    }
+
     std::vector<analysis::PriorObservation> ForOtherConnectors(const std::string& tenant_id,
                                                                const std::string& station_id,
                                                                const std::string& connector_id, std::int64_t exclude_pk,

@@ -83,6 +83,16 @@ class SqliteSocPriors final : public SocPriorRepository {
         return ReadObservations(s);
     }
 
+    std::vector<analysis::PriorObservation> ForStation(const std::string& tenant_id, const std::string& station_id,
+                                                       std::int64_t exclude_pk, std::int64_t limit) override {
+        auto s = c_.Prepare("SELECT " + std::string(kObservationColumns) +
+                            " FROM connector_soc_priors INDEXED BY connector_soc_priors_by_station WHERE "
+                            "tenant_id = ?1 AND station_id = ?2 AND session_pk <> ?3 "
+                            "ORDER BY observed_at DESC, session_pk DESC LIMIT ?4");
+        s.Bind(1, tenant_id).Bind(2, station_id).Bind(3, exclude_pk).Bind(4, limit);
+        return ReadObservations(s);
+    }
+
     std::vector<analysis::PriorObservation> ForOtherConnectors(const std::string& tenant_id,
                                                                const std::string& station_id,
                                                                const std::string& connector_id, std::int64_t exclude_pk,
