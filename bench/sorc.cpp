@@ -423,8 +423,10 @@ void RunEpfl(const std::string& data_dir) {
                 Mean(err_fleet), Quantile(err_fleet, 0.9));
     std::printf("  engine, site history at full weight   MAE %6.2f  p90 %6.2f  SoC points (all plugs as one)\n",
                 Mean(err_fleet_full), Quantile(err_fleet_full, 0.9));
-    std::printf("  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior: + station pool)\n",
-                Mean(err_no_request), Quantile(err_no_request, 0.9));
+    std::printf(
+        "  engine, per-plug + site fallback      MAE %6.2f  p90 %6.2f  SoC points (the server's prior: + station "
+        "pool)\n",
+        Mean(err_no_request), Quantile(err_no_request, 0.9));
     std::printf("    older half (prior fit set, in-sample) MAE %6.2f  p90 %6.2f  SoC points (%zu sessions)\n",
                 Mean(err_no_request_old), Quantile(err_no_request_old, 0.9), err_no_request_old.size());
     std::printf("    newer half (out of sample)          MAE %6.2f  p90 %6.2f  SoC points (%zu sessions)\n",
