@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "analysis/normalise.h"
 #include "api/connector_limits.h"
 #include "api/soc_prior.h"
 
@@ -449,7 +450,13 @@ Result<SessionDetail> SessionService::Get(const domain::Principal& who, const st
     if (!found) return Fail(Error::NotFound("Session not found"));
     SessionDetail d{std::move(*found), {}, {}};
     d.values = SortedByTime(tx->Sessions().LoadValues(d.record));
-    auto soc_prior = LoadSocPrior(*tx, d.record);  // the connector's capacity history (docs/soc_prior.md)
+    // The connector's capacity history (docs/soc_prior.md); the station's only for a session with a SoC reading.
+    analysis::ReadingParser parser;
+    const bool with_soc_reading = std::any_of(d.values.begin(), d.values.end(), [&parser](const auto& v) {
+        const auto reading = parser.Parse(v);
+        return reading && reading->measurand == analysis::Measurand::kSoC;
+    });
+    auto soc_prior = LoadSocPrior(*tx, d.record, with_soc_reading);
     tx->Commit();
     analysis::SocOptions soc;
     soc.prior = std::move(soc_prior);

@@ -90,7 +90,8 @@ std::optional<double> EvMaxPowerFromMetadata(const std::optional<std::string>& m
     return kw;
 }
 
-std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session) {
+std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session,
+                                               bool with_soc_reading) {
     auto& repo = tx.SocPriors();
     const std::string connector = session.connector_id.value_or("");
     const auto own =
@@ -106,7 +107,7 @@ std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const s
     // this one" (a returning car takes whichever connector is free). A thin connector's pool is its own sessions and
     // the tenant's others already (the station's other connectors among them).
     std::vector<analysis::PriorObservation> station;
-    if (weight >= analysis::kConnectorHistoryEnough)
+    if (with_soc_reading && weight >= analysis::kConnectorHistoryEnough)
         station = repo.ForStation(session.tenant_id, session.station_id, session.pk, analysis::kPriorReadLimit);
     return analysis::BuildSocPrior(own, fleet, station);
 }

@@ -38,6 +38,9 @@ std::optional<double> EvMaxPowerFromMetadata(const std::optional<std::string>& m
 
 // The prior for a session's reconstruction: its connector's history (without the session itself) and, when that
 // is thin, the tenant's other connectors (analysis::BuildSocPrior). Never another tenant's. nullopt without history.
-std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session);
+// with_soc_reading: the session has a SoC reading; only then can the engine's "sessions like this one" match use the
+// station's sessions, which are read only then.
+std::optional<analysis::SocPrior> LoadSocPrior(storage::Transaction& tx, const storage::SessionRecord& session,
+                                               bool with_soc_reading);
 
 }  // namespace evni::api
